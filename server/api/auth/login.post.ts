@@ -1,0 +1,8 @@
+export default defineEventHandler(async (event) => {
+  const credentials = await readCredentials(event)
+  const result = await logIn(event, credentials)
+  // One answer for an unknown email and a wrong password: no user enumeration.
+  if (!result) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Invalid email or password' })
+  setSessionCookie(event, result.session.token, result.session.expiresAt)
+  return { user: result.user }
+})

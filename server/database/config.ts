@@ -1,0 +1,29 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export interface DatabaseLocation {
+  dialect: 'sqlite'
+  /** Absolute path of the SQLite file. */
+  path: string
+}
+
+export const DEFAULT_SQLITE_PATH = './data/app.db'
+
+/**
+ * The one place that decides which database the app talks to. With no DATABASE_URL it is the
+ * embedded SQLite file ./data/app.db; a plain path or a `file:` URL names another file.
+ */
+export function resolveDatabase(url: string | undefined): DatabaseLocation {
+  const value = url?.trim() || DEFAULT_SQLITE_PATH
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    throw new Error('DATABASE_URL names PostgreSQL, which this build does not support yet; use a SQLite path or file: URL')
+  }
+  if (value.startsWith('file:')) {
+    // file:///abs/path.db is a URL; file:relative/path.db (libsql/Prisma style) is a path.
+    return { dialect: 'sqlite', path: value.startsWith('file://') ? fileURLToPath(value) : resolve(value.slice(5)) }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new Error(`DATABASE_URL scheme not supported: ${value.split(':')[0]}`)
+  }
+  return { dialect: 'sqlite', path: resolve(value) }
+}

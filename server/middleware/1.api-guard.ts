@@ -1,0 +1,45 @@
+/**
+ * Every /api request: auth responses are never cached, trusted cross-origin callers get CORS
+ * with credentials, and non-safe requests from other origins are refused (CSRF).
+ */
+export default defineEventHandler((event) => {
+  if (!event.path.startsWith('/api/')) return
+  if (event.path.startsWith('/api/auth/')) setResponseHeader(event, 'cache-control', 'no-store')
+
+  const { auth } = useRuntimeConfig(event)
+  const trustedOrigins = trustedOriginsFrom(auth.trustedOrigins)
+  const origin = getRequestHeader(event, 'origin')
+
+  if (origin && trustedOrigins.includes(origin)) {
+    setResponseHeaders(event, {
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      'vary': 'Origin',
+    })
+    if (event.method === 'OPTIONS' && getRequestHeader(event, 'access-control-request-method')) {
+      setResponseHeaders(event, {
+        'access-control-allow-methods': 'GET, POST, DELETE',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      })
+      setResponseStatus(event, 204)
+      return ''
+    }
+  }
+
+  const allowed = isCrossOriginRequestAllowed({
+    method: event.method,
+    origin,
+    secFetchSite: getRequestHeader(event, 'sec-fetch-site'),
+    host: getRequestHost(event, { xForwardedHost: auth.trustProxy === true }),
+    trustedOrigins,
+  })
+  if (!allowed) throw createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'Cross-origin request refused' })
+})
+
+let parsed: { from: string, origins: string[] } | undefined
+
+function trustedOriginsFrom(value: string): string[] {
+  if (parsed?.from !== value) parsed = { from: value, origins: parseTrustedOrigins(value) }
+  return parsed.origins
+}

@@ -1,0 +1,22 @@
+/**
+ * Puts the signed-in user and session on event.context, re-sends the cookie when the session
+ * slides, and blanks a cookie that names no valid session. The logout route is left alone: it
+ * answers from the cookie itself, and validating (or sliding) a session it is about to end
+ * would only cost a query.
+ */
+export default defineEventHandler(async (event) => {
+  event.context.user = null
+  event.context.session = null
+  if (event.path.split('?', 1)[0] === '/api/auth/logout') return
+
+  const cookie = readSessionCookie(event)
+  if (cookie.state === 'absent') return
+  const result = cookie.state === 'present' ? await validateSession(cookie.sessionId) : null
+  if (!result) {
+    setBlankSessionCookie(event)
+    return
+  }
+  event.context.user = result.user
+  event.context.session = result.session
+  if (result.extended && cookie.state === 'present') setSessionCookie(event, cookie.token, result.session.expiresAt)
+})

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto'
+import { serialize } from 'cookie-es'
+import { parseCookies, type H3Event } from 'h3'
+import { generateIdFromEntropySize } from 'lucia'
+
+/**
+ * Everything about the session token lives here: its format, its hash (the only form the
+ * database ever sees), and the cookie that carries it.
+ */
+
+export const SESSION_COOKIE_NAME = 'auth_session'
+export const SESSION_LIFETIME_SECONDS = 30 * 24 * 60 * 60
+
+/** 25 bytes (200 bits) from the CSPRNG, lower-case base32: exactly 40 characters. */
+const TOKEN_ENTROPY_BYTES = 25
+const TOKEN_PATTERN = /^[a-z2-7]{40}$/
+
+export function generateSessionToken(): string {
+  return generateIdFromEntropySize(TOKEN_ENTROPY_BYTES)
+}
+
+export function isSessionToken(value: string): boolean {
+  return TOKEN_PATTERN.test(value)
+}
+
+/** The session row's id: lower-case hex SHA-256 of the token, so a copy of the database yields no usable cookie. */
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+export type SessionCookie =
+  | { state: 'absent' }
+  | { state: 'malformed' }
+  | { state: 'present', token: string, sessionId: string }
+
+/** Reads the request's `auth_session` cookie; an empty value counts as absent. */
+export function readSessionCookie(event: H3Event): SessionCookie {
+  const value = parseCookies(event)[SESSION_COOKIE_NAME]
+  if (!value) return { state: 'absent' }
+  if (!isSessionToken(value)) return { state: 'malformed' }
+  return { state: 'present', token: value, sessionId: hashSessionToken(value) }
+}
+
+export interface CookieOptions {
+  secure: boolean
+}
+
+export function serializeSessionCookie(token: string, expiresAt: Date, options: CookieOptions, now = Date.now()): string {
+  return serialize(SESSION_COOKIE_NAME, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: options.secure,
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000)),
+    expires: expiresAt,
+  })
+}
+
+export function serializeBlankSessionCookie(options: CookieOptions): string {
+  return serialize(SESSION_COOKIE_NAME, '', {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: options.secure,
+    maxAge: 0,
+  })
+}
+
+/** `Secure` in production unless NUXT_AUTH_COOKIE_SECURE=false; never in development. */
+export function sessionCookieOptions(event: H3Event): CookieOptions {
+  return { secure: !import.meta.dev && useRuntimeConfig(event).auth.cookieSecure !== false }
+}
+
+export function setSessionCookie(event: H3Event, token: string, expiresAt: Date): void {
+  replaceSessionCookieHeader(event, serializeSessionCookie(token, expiresAt, sessionCookieOptions(event)))
+}
+
+export function setBlankSessionCookie(event: H3Event): void {
+  replaceSessionCookieHeader(event, serializeBlankSessionCookie(sessionCookieOptions(event)))
+}
+
+/** The last word on the session cookie wins: a handler can override what the middleware set. */
+function replaceSessionCookieHeader(event: H3Event, cookie: string): void {
+  const previous = event.node.res.getHeader('set-cookie')
+  const others = [previous ?? []].flat().map(String).filter(c => !c.startsWith(`${SESSION_COOKIE_NAME}=`))
+  event.node.res.setHeader('set-cookie', [...others, cookie])
+}
+
+/**
+ * The session cookie a request must carry: a missing or empty one is a 401; a malformed one is
+ * a 401 that also blanks it, so the browser stops sending it.
+ */
+export function requireSessionCookie(event: H3Event): { token: string, sessionId: string } {
+  const cookie = readSessionCookie(event)
+  if (cookie.state === 'present') return cookie
+  if (cookie.state === 'malformed') setBlankSessionCookie(event)
+  throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'No valid session cookie' })
+}

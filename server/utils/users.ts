@@ -1,0 +1,42 @@
+import { eq } from 'drizzle-orm'
+import type { H3Event } from 'h3'
+import { generateIdFromEntropySize } from 'lucia'
+
+export interface Credentials {
+  email: string
+  password: string
+}
+
+/**
+ * Creates the user and their first session in one transaction, so a failure leaves no
+ * half-created account. Null when the email is taken.
+ */
+export async function signUp(event: H3Event, { email, password }: Credentials) {
+  const passwordHash = await hashPassword(password)
+  const user = { id: generateIdFromEntropySize(10), email, passwordHash, createdAt: nowSeconds() }
+  const session = newSession(user.id, event)
+  const created = useDatabase().transaction((tx) => {
+    const inserted = tx.insert(userTable).values(user).onConflictDoNothing({ target: userTable.email }).returning({ id: userTable.id }).get()
+    if (!inserted) return false
+    tx.insert(sessionTable).values(session.row).run()
+    return true
+  })
+  if (!created) return null
+  return { user: { id: user.id, email: user.email }, session }
+}
+
+/**
+ * Checks the credentials and, if they hold, starts a new session (never reusing one the client
+ * already had). Null for an unknown email and a wrong password alike.
+ */
+export async function logIn(event: H3Event, { email, password }: Credentials) {
+  const db = useDatabase()
+  const user = await db.select().from(userTable).where(eq(userTable.email, email)).get()
+  if (!await verifyPassword(user?.passwordHash, password) || !user) return null
+  const session = newSession(user.id, event)
+  await db.insert(sessionTable).values(session.row)
+  // The session this browser had is replaced by the new cookie; end it rather than orphan it.
+  const previous = readSessionCookie(event)
+  if (previous.state === 'present') await endSession(previous.sessionId)
+  return { user: { id: user.id, email: user.email }, session }
+}
