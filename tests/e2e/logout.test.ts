@@ -1,0 +1,215 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type Database from 'better-sqlite3'
+import { call, sessionSetCookie, signUpUser, type ParsedCookie } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+import { openDatabase, sha256Hex } from '../support/sqlite'
+
+let server: TestServer
+let db: Database.Database
+
+const TRUSTED = 'https://app.trusted.example'
+
+beforeAll(async () => {
+  server = await startServer({ NUXT_AUTH_TRUSTED_ORIGINS: `${TRUSTED}, https://other.trusted.example` })
+  db = openDatabase(server.dbPath)
+})
+afterAll(async () => {
+  db?.close()
+  await server?.stop()
+})
+
+const logout = (cookie?: string, headers?: Record<string, string>) =>
+  call(server.url, '/api/auth/logout', { method: 'POST', cookie, headers })
+
+function sessionRow(token: string) {
+  return db.prepare('select * from session where id = ?').get(sha256Hex(token)) as { expires_at: number } | undefined
+}
+
+function expectBlankCookie(cookie: ParsedCookie | undefined) {
+  expect(cookie).toBeDefined()
+  expect(cookie!.value).toBe('')
+  expect(cookie!.attributes['max-age']).toBe('0')
+  expect(cookie!.attributes.path).toBe('/')
+  expect(cookie!.attributes.samesite).toBe('Lax')
+  expect(cookie!.attributes).toHaveProperty('httponly')
+}
+
+async function expectJsonError(response: Response, status: number) {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+  const body = await response.json() as Record<string, unknown>
+  expect(body.statusCode).toBe(status)
+  expect(typeof body.message).toBe('string')
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+|SQLITE|select |delete from/i)
+  return body
+}
+
+describe('POST /api/auth/logout', () => {
+  it('ends an active session: 200 true as bare JSON, blank cookie, row gone', async () => {
+    const { token, cookie } = await signUpUser(server.url)
+    expect(sessionRow(token)).toBeDefined()
+
+    const response = await logout(cookie)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(await response.text()).toBe('true')
+    expectBlankCookie(sessionSetCookie(response))
+    expect(sessionRow(token)).toBeUndefined()
+
+    const me = await call(server.url, '/api/auth/me', { cookie })
+    expect(me.status).toBe(401)
+  })
+
+  it('answers 200 false for the same cookie again, and for an unknown well-formed token', async () => {
+    const { cookie } = await signUpUser(server.url)
+    expect(await (await logout(cookie)).json()).toBe(true)
+
+    const again = await logout(cookie)
+    expect(again.status).toBe(200)
+    expect(await again.json()).toBe(false)
+    expectBlankCookie(sessionSetCookie(again))
+
+    const unknown = await logout(`auth_session=${'a'.repeat(40)}`)
+    expect(unknown.status).toBe(200)
+    expect(await unknown.json()).toBe(false)
+    expectBlankCookie(sessionSetCookie(unknown))
+  })
+
+  it('answers 200 false for an expired session and deletes its row', async () => {
+    const { token, cookie } = await signUpUser(server.url)
+    db.prepare('update session set expires_at = ? where id = ?').run(Math.floor(Date.now() / 1000) - 1, sha256Hex(token))
+
+    const response = await logout(cookie)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe(false)
+    expectBlankCookie(sessionSetCookie(response))
+    expect(sessionRow(token)).toBeUndefined()
+  })
+
+  it('answers 401 with no Set-Cookie when there is no cookie or an empty one', async () => {
+    for (const cookie of [undefined, 'auth_session=', 'other=1']) {
+      const response = await logout(cookie)
+      await expectJsonError(response, 401)
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      expect(sessionSetCookie(response)?.value ?? '').toBe('')
+    }
+  })
+
+  it('answers 401 and blanks a malformed cookie without touching any session', async () => {
+    const { token } = await signUpUser(server.url)
+    const sessions = () => (db.prepare('select count(*) as n from session').get() as { n: number }).n
+    const before = sessions()
+    for (const value of ['xyz', token.toUpperCase(), `${token}a`, token.slice(1), `${token.slice(0, 39)}1`, sha256Hex(token)]) {
+      const response = await logout(`auth_session=${value}`)
+      await expectJsonError(response, 401)
+      expectBlankCookie(sessionSetCookie(response))
+    }
+    expect(sessions()).toBe(before)
+    expect(sessionRow(token)).toBeDefined()
+  })
+
+  it('refuses a browser request from an untrusted origin with 403, no cookie change, session intact', async () => {
+    const { token, cookie } = await signUpUser(server.url)
+    const cases = [
+      { origin: 'https://evil.example' },
+      { 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'null' },
+      { origin: new URL(server.url).origin.replace(/:\d+$/, ':1') },
+    ]
+    for (const headers of cases) {
+      const response = await logout(cookie, headers)
+      await expectJsonError(response, 403)
+      expect(sessionSetCookie(response)).toBeUndefined()
+      expect(response.headers.get('access-control-allow-origin')).toBeNull()
+    }
+    expect(sessionRow(token)).toBeDefined()
+  })
+
+  it('accepts same-origin browser requests (by Origin or Sec-Fetch-Site)', async () => {
+    for (const headers of [{ origin: server.url }, { 'sec-fetch-site': 'same-origin', 'origin': server.url }, { 'sec-fetch-site': 'none' }]) {
+      const { cookie } = await signUpUser(server.url)
+      const response = await logout(cookie, headers)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toBe(true)
+    }
+  })
+
+  it('answers a trusted origin with CORS-with-credentials, and its preflight', async () => {
+    const preflight = await call(server.url, '/api/auth/logout', {
+      method: 'OPTIONS',
+      headers: { 'origin': TRUSTED, 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(TRUSTED)
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
+
+    const { cookie } = await signUpUser(server.url)
+    const response = await logout(cookie, { 'origin': TRUSTED, 'sec-fetch-site': 'cross-site' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe(true)
+    expect(response.headers.get('access-control-allow-origin')).toBe(TRUSTED)
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(response.headers.get('vary')).toMatch(/origin/i)
+
+    const untrustedPreflight = await call(server.url, '/api/auth/logout', {
+      method: 'OPTIONS',
+      headers: { 'origin': 'https://evil.example', 'access-control-request-method': 'POST' },
+    })
+    expect(untrustedPreflight.headers.get('access-control-allow-origin')).toBeNull()
+    expect(untrustedPreflight.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+
+  it('answers other methods with 405, Allow: POST and JSON, even when a browser asks for HTML', async () => {
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
+      const response = await call(server.url, '/api/auth/logout', { method, headers: { accept: 'text/html,application/xhtml+xml' } })
+      await expectJsonError(response, 405)
+      expect(response.headers.get('allow')).toBe('POST')
+    }
+  })
+
+  it('gives exactly one true to concurrent logouts of one session', async () => {
+    const { cookie } = await signUpUser(server.url)
+    const results = await Promise.all(Array.from({ length: 20 }, async () => (await logout(cookie)).json()))
+    expect(results.filter(r => r === true)).toHaveLength(1)
+    expect(results.filter(r => r === false)).toHaveLength(19)
+  })
+
+  it('answers 500 with a generic body and keeps the cookie when the store fails, then recovers', async () => {
+    const { token, cookie } = await signUpUser(server.url)
+    // Another writer holds SQLite's write lock past the server's busy_timeout (5 s).
+    const locker = openDatabase(server.dbPath)
+    locker.exec('begin immediate')
+    let response: Response
+    try {
+      response = await logout(cookie)
+    }
+    finally {
+      locker.exec('rollback')
+      locker.close()
+    }
+    const body = await expectJsonError(response, 500)
+    expect(body.message).not.toMatch(/lock|busy|sqlite/i)
+    expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect(server.logs()).toContain(String(body.requestId))
+    expect(server.logs()).toMatch(/SQLITE_BUSY|database is locked/)
+    expect(sessionRow(token)).toBeDefined()
+
+    const retry = await logout(cookie)
+    expect(retry.status).toBe(200)
+    expect(await retry.json()).toBe(true)
+  }, 20_000)
+
+  it('keeps the token itself out of the database file', async () => {
+    const { token } = await signUpUser(server.url)
+    db.pragma('wal_checkpoint(FULL)')
+    for (const file of [server.dbPath, `${server.dbPath}-wal`].filter(existsSync)) {
+      expect(readFileSync(file).includes(token)).toBe(false)
+    }
+    expect(sessionRow(token)).toBeDefined()
+  })
+})

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export interface TestServer {
+  url: string
+  /** The SQLite file this server uses. */
+  dbPath: string
+  /** Everything the server wrote to stdout and stderr so far. */
+  logs: () => string
+  stop: () => Promise<void>
+}
+
+const entry = resolve('.output/server/index.mjs')
+
+/**
+ * Starts the production build (`node .output/server/index.mjs`) on 127.0.0.1 and a free port,
+ * on a fresh SQLite file in a temp directory unless DATABASE_URL is given.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-e2e-'))
+  const dbPath = env.DATABASE_URL ?? join(dir, 'app.db')
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: dbPath, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => { output += chunk })
+  child.stderr!.on('data', (chunk) => { output += chunk })
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000)
+    child.stdout!.on('data', () => {
+      const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolveUrl(match[1]!)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code} before listening:\n${output}`))
+    })
+  })
+
+  return {
+    url,
+    dbPath,
+    logs: () => output,
+    stop: async () => {
+      await stopProcess(child)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      done()
+    })
+    child.kill('SIGTERM')
+  })
+}
