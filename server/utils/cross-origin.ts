@@ -21,8 +21,9 @@ export function isCrossOriginRequestAllowed(request: CrossOriginRequest): boolea
   if (SAFE_METHODS.has(request.method.toUpperCase())) return true
   if (request.origin && request.trustedOrigins.includes(request.origin)) return true
   if (request.secFetchSite) return request.secFetchSite === 'same-origin' || request.secFetchSite === 'none'
-  // Neither header: not a browser (cURL, httpx, server-to-server), so not a CSRF vector.
-  if (request.origin === undefined) return true
+  // Neither header (an empty Origin counts as none, as in Go): not a browser (cURL, httpx,
+  // server-to-server), so not a CSRF vector.
+  if (!request.origin) return true
   const host = originHost(request.origin)
   return host !== undefined && host === request.host?.toLowerCase()
 }
@@ -37,14 +38,17 @@ function originHost(origin: string): string | undefined {
   }
 }
 
-/** Parses NUXT_AUTH_TRUSTED_ORIGINS: comma-separated, normalised to the URL's origin form. */
+/**
+ * Parses NUXT_AUTH_TRUSTED_ORIGINS: comma-separated http(s) origins, normalised to the form
+ * browsers send. Anything else throws: `localhost:3000` or `file:///x` would parse as URLs whose
+ * origin is the string "null", and trusting "null" would trust every sandboxed page.
+ */
 export function parseTrustedOrigins(value: string | undefined): string[] {
-  return (value ?? '').split(',').map(s => s.trim()).filter(Boolean).map((s) => {
-    try {
-      return new URL(s).origin
-    }
-    catch {
-      throw new Error(`NUXT_AUTH_TRUSTED_ORIGINS: not an origin: ${s}`)
-    }
+  return (value ?? '').split(',').map(s => s.trim()).filter(Boolean).map((entry) => {
+    const url = URL.parse(entry)
+    const isOrigin = url && (url.protocol === 'http:' || url.protocol === 'https:')
+      && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+    if (!isOrigin) throw new Error(`NUXT_AUTH_TRUSTED_ORIGINS: not an http(s) origin: ${entry}`)
+    return url.origin
   })
 }
