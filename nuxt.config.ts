@@ -4,14 +4,17 @@ import { readMigrationFiles } from 'drizzle-orm/migrator'
 const sqliteMigrations = fileURLToPath(new URL('./drizzle/sqlite', import.meta.url))
 
 export default defineNuxtConfig({
-  compatibilityDate: '2026-11-01',
-  // The issue asks for pages/, components/ and server/ at the top level, not under app/.
-  srcDir: '.',
   modules: ['@nuxt/eslint'],
-  css: ['~/assets/main.css'],
   devtools: { enabled: false },
-  telemetry: false,
-  typescript: { strict: true },
+
+  app: {
+    head: {
+      htmlAttrs: { lang: 'en' },
+      title: 'Auth core',
+      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
+    },
+  },
+  css: ['~/assets/main.css'],
 
   runtimeConfig: {
     auth: {
@@ -23,14 +26,9 @@ export default defineNuxtConfig({
       trustProxy: false,
     },
   },
-
-  app: {
-    head: {
-      htmlAttrs: { lang: 'en' },
-      title: 'Auth core',
-      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
-    },
-  },
+  // The issue asks for pages/, components/ and server/ at the top level, not under app/.
+  srcDir: '.',
+  compatibilityDate: '2026-11-01',
 
   nitro: {
     // Migrations are read at build time and bundled, so the server (and a Vercel function)
@@ -40,6 +38,8 @@ export default defineNuxtConfig({
         `export default ${JSON.stringify(readMigrationFiles({ migrationsFolder: sqliteMigrations }))}`,
     },
   },
+  typescript: { strict: true },
+  telemetry: false,
 
   hooks: {
     // API errors are always JSON, even for a browser that asks for text/html; pages keep

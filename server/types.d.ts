@@ -1,10 +1,4 @@
-import type { MigrationMeta } from 'drizzle-orm/migrator'
 import type { AuthSession, AuthUser } from './utils/auth'
-
-declare module '#migrations/sqlite' {
-  const migrations: MigrationMeta[]
-  export default migrations
-}
 
 declare module 'h3' {
   interface H3EventContext {

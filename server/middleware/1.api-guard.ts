@@ -20,7 +20,7 @@ export default defineEventHandler((event) => {
       setResponseHeaders(event, {
         'access-control-allow-methods': 'GET, POST, DELETE',
         'access-control-allow-headers': 'content-type',
-        'access-control-max-age': '600',
+        'access-control-max-age': 600,
       })
       setResponseStatus(event, 204)
       return ''

@@ -28,10 +28,10 @@ export function hashSessionToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
-export type SessionCookie =
-  | { state: 'absent' }
-  | { state: 'malformed' }
-  | { state: 'present', token: string, sessionId: string }
+export type SessionCookie
+  = | { state: 'absent' }
+    | { state: 'malformed' }
+    | { state: 'present', token: string, sessionId: string }
 
 /** Reads the request's `auth_session` cookie; an empty value counts as absent. */
 export function readSessionCookie(event: H3Event): SessionCookie {

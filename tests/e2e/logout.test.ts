@@ -112,7 +112,7 @@ describe('POST /api/auth/logout', () => {
 
   it('refuses a browser request from an untrusted origin with 403, no cookie change, session intact', async () => {
     const { token, cookie } = await signUpUser(server.url)
-    const cases = [
+    const cases: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
@@ -129,7 +129,8 @@ describe('POST /api/auth/logout', () => {
   })
 
   it('accepts same-origin browser requests (by Origin or Sec-Fetch-Site)', async () => {
-    for (const headers of [{ origin: server.url }, { 'sec-fetch-site': 'same-origin', 'origin': server.url }, { 'sec-fetch-site': 'none' }]) {
+    const sameOrigin: Record<string, string>[] = [{ origin: server.url }, { 'sec-fetch-site': 'same-origin', 'origin': server.url }, { 'sec-fetch-site': 'none' }]
+    for (const headers of sameOrigin) {
       const { cookie } = await signUpUser(server.url)
       const response = await logout(cookie, headers)
       expect(response.status).toBe(200)

@@ -26,8 +26,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  child.stdout!.on('data', (chunk) => { output += chunk })
-  child.stderr!.on('data', (chunk) => { output += chunk })
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString()
+  }
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
 
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000)

@@ -1,0 +1,11 @@
+const SIGNED_IN_ONLY = new Set(['/'])
+const SIGNED_OUT_ONLY = new Set(['/login', '/signup'])
+
+export default defineNuxtRouteMiddleware((to) => {
+  const { user } = useAuth()
+  // '/login/' resolves to the same page as '/login'.
+  const path = to.path.replace(/\/+$/, '') || '/'
+
+  if (!user.value && SIGNED_IN_ONLY.has(path)) return navigateTo('/login')
+  if (user.value && SIGNED_OUT_ONLY.has(path)) return navigateTo('/')
+})
