@@ -1,7 +1,16 @@
 import { fileURLToPath } from 'node:url'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { resolveDatabase } from './server/database/config'
 
-const sqliteMigrations = fileURLToPath(new URL('./drizzle/sqlite', import.meta.url))
+const projectPath = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+/** Bundled at build time, so the server (and a Vercel function) needs no drizzle/ folder. */
+const bundledMigrations = (folder: string) => () =>
+  `export default ${JSON.stringify(readMigrationFiles({ migrationsFolder: projectPath(folder) }))}`
+
+// A build made with a PostgreSQL DATABASE_URL (as on Vercel) leaves SQLite and its native
+// driver out of the server bundle entirely.
+const withSqlite = resolveDatabase(process.env.DATABASE_URL).dialect === 'sqlite'
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint'],
@@ -31,11 +40,12 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
 
   nitro: {
-    // Migrations are read at build time and bundled, so the server (and a Vercel function)
-    // needs no drizzle/ folder at run time.
     virtual: {
-      '#migrations/sqlite': () =>
-        `export default ${JSON.stringify(readMigrationFiles({ migrationsFolder: sqliteMigrations }))}`,
+      '#migrations/sqlite': bundledMigrations('./drizzle/sqlite'),
+      '#migrations/postgres': bundledMigrations('./drizzle/postgres'),
+      '#database/sqlite': () => withSqlite
+        ? `export { openSqlite } from ${JSON.stringify(projectPath('./server/database/sqlite.ts'))}`
+        : `export function openSqlite() { throw new Error('This server was built for PostgreSQL (DATABASE_URL at build time), without SQLite support') }`,
     },
   },
   typescript: { strict: true },
@@ -46,7 +56,7 @@ export default defineNuxtConfig({
     // Nuxt's own error page.
     'nitro:config'(config) {
       const handlers = [config.errorHandler ?? []].flat()
-      config.errorHandler = [fileURLToPath(new URL('./server/error.ts', import.meta.url)), ...handlers]
+      config.errorHandler = [projectPath('./server/error.ts'), ...handlers]
     },
   },
 

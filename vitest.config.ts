@@ -1,4 +1,20 @@
-import { defineConfig } from 'vitest/config'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+
+/** End-to-end files run against the production build, which tests/support/build.ts makes once. */
+const e2e = (name: string, include: string[], env: Record<string, string>): TestProjectInlineConfiguration => ({
+  test: {
+    name,
+    include,
+    env,
+    environment: 'node',
+    globalSetup: ['tests/support/build.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
+
+// The API suites that talk to the database run once per backend.
+const apiSuites = ['tests/e2e/auth.test.ts', 'tests/e2e/logout.test.ts']
 
 export default defineConfig({
   test: {
@@ -10,17 +26,8 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      {
-        test: {
-          name: 'e2e',
-          include: ['tests/e2e/**/*.test.ts'],
-          environment: 'node',
-          // Builds the production server once per run; every file starts its own from .output.
-          globalSetup: ['tests/support/build.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }),
+      e2e('e2e-postgres', apiSuites, { TEST_BACKEND: 'postgres' }),
     ],
   },
 })

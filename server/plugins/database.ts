@@ -3,11 +3,8 @@
  * once. A failure here is not fatal: requests retry the open and answer 500 until it works.
  */
 export default defineNitroPlugin((nitroApp) => {
-  try {
-    useDatabase()
-  }
-  catch (error) {
+  useStore().catch((error: unknown) => {
     console.error('[db] could not open the database at start; requests will retry:', error)
-  }
-  nitroApp.hooks.hook('close', closeDatabase)
+  })
+  nitroApp.hooks.hook('close', closeStore)
 })

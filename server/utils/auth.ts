@@ -1,7 +1,7 @@
-import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle'
 import { eq } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import { Lucia, TimeSpan } from 'lucia'
+import type { Store } from '../database/store'
 
 export interface AuthUser {
   id: string
@@ -14,8 +14,8 @@ export interface AuthSession {
   expiresAt: Date
 }
 
-function createLucia(db: AppDatabase) {
-  return new Lucia(new DrizzleSQLiteAdapter(db, sessionTable, userTable), {
+function createLucia(store: Store) {
+  return new Lucia(store.luciaAdapter, {
     // Lucia slides a session once less than half of this is left.
     sessionExpiresIn: new TimeSpan(SESSION_LIFETIME_SECONDS, 's'),
     getUserAttributes: attributes => ({ email: attributes.email }),
@@ -26,50 +26,52 @@ declare module 'lucia' {
   interface Register {
     Lucia: ReturnType<typeof createLucia>
     DatabaseUserAttributes: { email: string }
-    DatabaseSessionAttributes: { createdAt: number, userAgent: string | null }
   }
 }
 
-const luciaByDatabase = new WeakMap<AppDatabase, ReturnType<typeof createLucia>>()
+const luciaByStore = new WeakMap<Store, ReturnType<typeof createLucia>>()
 
-export function useLucia() {
-  const db = useDatabase()
-  let lucia = luciaByDatabase.get(db)
-  if (!lucia) luciaByDatabase.set(db, lucia = createLucia(db))
+async function useLucia() {
+  const store = await useStore()
+  let lucia = luciaByStore.get(store)
+  if (!lucia) luciaByStore.set(store, lucia = createLucia(store))
   return lucia
 }
 
 /** Looks a session up by its id (the token's hash); Lucia deletes it if expired and slides it if old. */
 export async function validateSession(sessionId: string) {
-  const { session, user } = await useLucia().validateSession(sessionId)
+  const { session, user } = await (await useLucia()).validateSession(sessionId)
   if (!session) return null
   return { session: { id: session.id, expiresAt: session.expiresAt }, user: { id: user.id, email: user.email }, extended: session.fresh }
 }
 
 /** A new session row and the token that names it; the caller inserts the row. */
-export function newSession(userId: string, event: H3Event) {
+export function newSession(store: Store, userId: string, event: H3Event) {
   const token = generateSessionToken()
-  const createdAt = nowSeconds()
-  const row: typeof sessionTable.$inferInsert = {
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000)
+  const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000)
+  const row: typeof store.sessionTable.$inferInsert = {
     id: hashSessionToken(token),
     userId,
-    createdAt,
-    expiresAt: createdAt + SESSION_LIFETIME_SECONDS,
+    createdAt: store.toTime(now),
+    expiresAt: store.toTime(expiresAt),
     userAgent: getRequestHeader(event, 'user-agent')?.slice(0, 256) ?? null,
   }
-  return { token, row, expiresAt: new Date(row.expiresAt * 1000) }
+  return { token, row, expiresAt }
 }
 
 /**
- * Ends the session the token names, in one statement so that of N concurrent logouts exactly
- * one sees the row. True if the session was active; an expired row is deleted too, but is false.
+ * Ends the session with this id in one statement (DELETE … RETURNING), so that of N concurrent
+ * logouts exactly one sees the row. True if the session was active; an expired row is deleted
+ * too, but is false.
  */
 export async function endSession(sessionId: string): Promise<boolean> {
-  const [deleted] = await useDatabase()
+  const { db, sessionTable, fromTime } = await useStore()
+  const [deleted] = await db
     .delete(sessionTable)
     .where(eq(sessionTable.id, sessionId))
     .returning({ expiresAt: sessionTable.expiresAt })
-  return deleted !== undefined && deleted.expiresAt > nowSeconds()
+  return deleted !== undefined && fromTime(deleted.expiresAt).getTime() > Date.now()
 }
 
 /** The signed-in user and session, or a 401. */

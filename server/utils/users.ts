@@ -13,12 +13,14 @@ export interface Credentials {
  */
 export async function signUp(event: H3Event, { email, password }: Credentials) {
   const passwordHash = await hashPassword(password)
-  const user = { id: generateIdFromEntropySize(10), email, passwordHash, createdAt: nowSeconds() }
-  const session = newSession(user.id, event)
-  const created = useDatabase().transaction((tx) => {
-    const inserted = tx.insert(userTable).values(user).onConflictDoNothing({ target: userTable.email }).returning({ id: userTable.id }).get()
+  const store = await useStore()
+  const { userTable, sessionTable } = store
+  const user = { id: generateIdFromEntropySize(10), email, passwordHash, createdAt: store.toTime(new Date()) }
+  const session = newSession(store, user.id, event)
+  const created = await store.transaction(async (tx) => {
+    const [inserted] = await tx.insert(userTable).values(user).onConflictDoNothing({ target: userTable.email }).returning({ id: userTable.id })
     if (!inserted) return false
-    tx.insert(sessionTable).values(session.row).run()
+    await tx.insert(sessionTable).values(session.row)
     return true
   })
   if (!created) return null
@@ -30,10 +32,11 @@ export async function signUp(event: H3Event, { email, password }: Credentials) {
  * already had). Null for an unknown email and a wrong password alike.
  */
 export async function logIn(event: H3Event, { email, password }: Credentials) {
-  const db = useDatabase()
-  const user = await db.select().from(userTable).where(eq(userTable.email, email)).get()
+  const store = await useStore()
+  const { db, userTable, sessionTable } = store
+  const [user] = await db.select().from(userTable).where(eq(userTable.email, email)).limit(1)
   if (!await verifyPassword(user?.passwordHash, password) || !user) return null
-  const session = newSession(user.id, event)
+  const session = newSession(store, user.id, event)
   await db.insert(sessionTable).values(session.row)
   // The session this browser had is replaced by the new cookie; end it rather than orphan it.
   const previous = readSessionCookie(event)

@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type Database from 'better-sqlite3'
+import { BACKEND, createBackend, type TestBackend } from '../support/backend'
 import { call, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
-import { openDatabase, sha256Hex } from '../support/sqlite'
+import { sha256Hex } from '../support/sqlite'
 
+const created = await createBackend()
+const skip = 'skip' in created ? created.skip : undefined
+let backend: TestBackend
 let server: TestServer
-let db: Database.Database
 
 beforeAll(async () => {
-  server = await startServer()
-  db = openDatabase(server.dbPath)
+  if ('skip' in created) return
+  backend = created
+  server = await startServer({ DATABASE_URL: backend.databaseUrl })
 })
 afterAll(async () => {
-  db?.close()
   await server?.stop()
+  await backend?.close()
 })
 
 const post = (path: string, body: unknown, options: { cookie?: string, headers?: Record<string, string> } = {}) =>
@@ -21,7 +24,7 @@ const post = (path: string, body: unknown, options: { cookie?: string, headers?:
 
 const DAY = 24 * 60 * 60
 
-describe('POST /api/auth/signup', () => {
+describe.skipIf(skip)(`POST /api/auth/signup on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('creates the user and a session: 201, normalised email, hashed token, argon2id password', async () => {
     const email = uniqueEmail()
     const response = await post('/api/auth/signup', { email: `  ${email.toUpperCase()} `, password: PASSWORD, user_agent: 'ignored' }, { headers: { 'user-agent': `agent-${'x'.repeat(400)}` } })
@@ -39,28 +42,27 @@ describe('POST /api/auth/signup', () => {
     expect(maxAge).toBeLessThanOrEqual(30 * DAY)
     expect(Date.parse(cookie.attributes.expires!)).toBeGreaterThan(Date.now() + 30 * DAY * 1000 - 120_000)
 
-    const row = db.prepare('select * from session where user_id = ?').get(user.id) as Record<string, unknown>
-    expect(row.id).toBe(sha256Hex(cookie.value))
-    expect(row.id).not.toBe(cookie.value)
-    expect(row.expires_at).toBe(Math.floor(Date.parse(cookie.attributes.expires!) / 1000))
-    expect(Math.abs(Number(row.created_at) - Date.now() / 1000)).toBeLessThan(60)
-    expect(row.user_agent).toHaveLength(256)
+    const row = await backend.sessionById(sha256Hex(cookie.value))
+    expect(row?.userId).toBe(user.id)
+    expect(await backend.sessionById(cookie.value)).toBeUndefined()
+    expect(row!.expiresAt.getTime()).toBe(Date.parse(cookie.attributes.expires!))
+    expect(Math.abs(row!.createdAt.getTime() - Date.now())).toBeLessThan(60_000)
+    expect(row!.userAgent).toHaveLength(256)
 
-    const stored = db.prepare('select * from user where id = ?').get(user.id) as Record<string, unknown>
-    expect(stored.email).toBe(email)
-    expect(stored.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
-    expect(String(stored.password_hash)).not.toContain(PASSWORD)
+    const stored = await backend.userById(user.id)
+    expect(stored?.email).toBe(email)
+    expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect(stored?.passwordHash).not.toContain(PASSWORD)
   })
 
   it('answers 409 for a taken email, whatever its case, and creates nothing', async () => {
     const email = uniqueEmail()
     await signUpUser(server.url, email)
-    const users = () => (db.prepare('select count(*) as n from user').get() as { n: number }).n
-    const before = users()
+    const before = await backend.count('user')
     const response = await post('/api/auth/signup', { email: email.toUpperCase(), password: 'another password' })
     expect(response.status).toBe(409)
     expect(sessionSetCookie(response)).toBeUndefined()
-    expect(users()).toBe(before)
+    expect(await backend.count('user')).toBe(before)
   })
 
   it.each([
@@ -102,7 +104,7 @@ describe('POST /api/auth/signup', () => {
   })
 })
 
-describe('POST /api/auth/login', () => {
+describe.skipIf(skip)('POST /api/auth/login', () => {
   it('issues a new session on every login, ending the one the browser had', async () => {
     const email = uniqueEmail()
     const first = await signUpUser(server.url, email)
@@ -137,7 +139,7 @@ describe('POST /api/auth/login', () => {
   })
 })
 
-describe('GET /api/auth/me', () => {
+describe.skipIf(skip)('GET /api/auth/me', () => {
   it('returns the user and the session expiry', async () => {
     const { user, cookie } = await signUpUser(server.url)
     const response = await call(server.url, '/api/auth/me', { cookie })
@@ -162,16 +164,16 @@ describe('GET /api/auth/me', () => {
 
   it('slides a session in the second half of its life and re-sends the cookie', async () => {
     const { token, cookie } = await signUpUser(server.url)
-    const tenDaysLeft = Math.floor(Date.now() / 1000) + 10 * DAY
-    db.prepare('update session set expires_at = ? where id = ?').run(tenDaysLeft, sha256Hex(token))
+    const tenDaysLeft = new Date(Date.now() + 10 * DAY * 1000)
+    await backend.setSessionExpiry(sha256Hex(token), tenDaysLeft)
 
     const response = await call(server.url, '/api/auth/me', { cookie })
     expect(response.status).toBe(200)
     const refreshed = sessionSetCookie(response)!
     expect(refreshed.value).toBe(token)
     expect(Number(refreshed.attributes['max-age'])).toBeGreaterThan(29 * DAY)
-    const row = db.prepare('select expires_at from session where id = ?').get(sha256Hex(token)) as { expires_at: number }
-    expect(row.expires_at).toBeGreaterThan(tenDaysLeft + 19 * DAY)
+    const row = await backend.sessionById(sha256Hex(token))
+    expect(row!.expiresAt.getTime()).toBeGreaterThan(tenDaysLeft.getTime() + 19 * DAY * 1000)
   })
 
   it('answers 405 as JSON for other methods', async () => {
@@ -182,7 +184,7 @@ describe('GET /api/auth/me', () => {
   })
 })
 
-describe('unknown API paths', () => {
+describe.skipIf(skip)('unknown API paths', () => {
   it('answer a JSON 404', async () => {
     const response = await call(server.url, '/api/nope', { headers: { accept: 'text/html' } })
     expect(response.status).toBe(404)
@@ -190,9 +192,9 @@ describe('unknown API paths', () => {
   })
 })
 
-describe('NUXT_AUTH_COOKIE_SECURE=false', () => {
+describe.skipIf(skip)('NUXT_AUTH_COOKIE_SECURE=false', () => {
   it('drops Secure for plain-HTTP production use, keeping the other attributes', async () => {
-    const plain = await startServer({ NUXT_AUTH_COOKIE_SECURE: 'false' })
+    const plain = await startServer({ DATABASE_URL: backend.databaseUrl, NUXT_AUTH_COOKIE_SECURE: 'false' })
     try {
       const response = await call(plain.url, '/api/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } })
       const cookie = sessionSetCookie(response)!

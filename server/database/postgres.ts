@@ -1,0 +1,61 @@
+import { DrizzlePostgreSQLAdapter } from '@lucia-auth/adapter-drizzle'
+import { drizzle } from 'drizzle-orm/postgres-js'
+import postgres from 'postgres'
+import migrations from '#migrations/postgres'
+import * as schema from './schema.postgres'
+import { runBundledMigrations, type Store } from './store'
+
+// Any constant shared by every instance of the app: the advisory lock that serialises migrations.
+const MIGRATION_LOCK_ID = 7_312_204_961
+
+/**
+ * Connects to PostgreSQL and applies pending migrations under an advisory lock, so that
+ * instances starting together (serverless cold starts) migrate one at a time.
+ */
+export async function openPostgres(url: string): Promise<Store> {
+  const client = postgres(url, {
+    max: Number(process.env.DATABASE_POOL_MAX) || 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // Like SQLite's busy_timeout: a statement waits at most this long for a lock, then fails
+    // (a 500 the client can retry) instead of holding the request forever.
+    connection: { lock_timeout: 5000 },
+  })
+  try {
+    const db = drizzle({ client, schema })
+    await migrateUnderLock(client, () => runBundledMigrations(db, migrations, 'drizzle/postgres'))
+    return {
+      dialect: 'postgres',
+      // Typed as the SQLite flavour (see store.ts); the queries the app writes run on both.
+      db: db as unknown as Store['db'],
+      userTable: schema.userTable as unknown as Store['userTable'],
+      sessionTable: schema.sessionTable as unknown as Store['sessionTable'],
+      luciaAdapter: new DrizzlePostgreSQLAdapter(db, schema.sessionTable, schema.userTable),
+      transaction: work => db.transaction(tx => work(tx as unknown as Store['db'])),
+      // timestamptz columns take and give Dates.
+      toTime: date => date as unknown as number,
+      fromTime: value => value as unknown as Date,
+      close: () => client.end({ timeout: 5 }),
+    }
+  }
+  catch (error) {
+    await client.end({ timeout: 1 })
+    throw error
+  }
+}
+
+async function migrateUnderLock(client: postgres.Sql, migrate: () => unknown): Promise<void> {
+  const connection = await client.reserve()
+  try {
+    await connection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`
+    try {
+      await migrate()
+    }
+    finally {
+      await connection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`
+    }
+  }
+  finally {
+    connection.release()
+  }
+}

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle'
+import Database from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import migrations from '#migrations/sqlite'
+import * as schema from './schema.sqlite'
+import { runBundledMigrations, type AppDatabase, type Store } from './store'
+
+/** Opens (creating if absent) and migrates the SQLite file; WAL, busy_timeout, foreign keys. */
+export async function openSqlite(path: string): Promise<Store> {
+  mkdirSync(dirname(path), { recursive: true })
+  const client = new Database(path)
+  try {
+    client.pragma('journal_mode = WAL')
+    client.pragma('busy_timeout = 5000')
+    client.pragma('foreign_keys = ON')
+    client.pragma('synchronous = NORMAL')
+    const db: AppDatabase = drizzle({ client, schema })
+    runBundledMigrations(db, migrations, 'drizzle/sqlite')
+    return {
+      dialect: 'sqlite',
+      db,
+      userTable: schema.userTable,
+      sessionTable: schema.sessionTable,
+      luciaAdapter: new DrizzleSQLiteAdapter(db, schema.sessionTable, schema.userTable),
+      transaction: work => transaction(client, () => work(db)),
+      toTime: date => Math.floor(date.getTime() / 1000),
+      fromTime: seconds => new Date(seconds * 1000),
+      close: async () => {
+        client.close()
+      },
+    }
+  }
+  catch (error) {
+    client.close()
+    throw error
+  }
+}
+
+/**
+ * better-sqlite3 runs each query synchronously, so an awaited drizzle query settles within the
+ * same turn of the event loop: as long as `work` awaits nothing but queries on this connection,
+ * no other request's statement can slip in between BEGIN and COMMIT.
+ */
+async function transaction<T>(client: Database.Database, work: () => Promise<T>): Promise<T> {
+  client.exec('BEGIN IMMEDIATE')
+  try {
+    const result = await work()
+    client.exec('COMMIT')
+    return result
+  }
+  catch (error) {
+    if (client.inTransaction) client.exec('ROLLBACK')
+    throw error
+  }
+}

@@ -1,0 +1,42 @@
+import type { Adapter } from 'lucia'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { MigrationMeta } from 'drizzle-orm/migrator'
+import type * as sqliteSchema from './schema.sqlite'
+
+/**
+ * What the rest of the server sees of the database, whichever dialect is behind it.
+ *
+ * Queries are written once, with the SQLite flavour of drizzle's types, and only in the form
+ * both dialects run alike: awaited builders, `.returning()`, `onConflictDoNothing()` (never
+ * `.get()`/`.all()`/`.run()`). The one real difference, how a time is stored (unix seconds in
+ * SQLite, timestamptz in PostgreSQL), goes through `toTime`/`fromTime`.
+ */
+export interface Store {
+  dialect: 'sqlite' | 'postgres'
+  db: AppDatabase
+  userTable: typeof sqliteSchema.userTable
+  sessionTable: typeof sqliteSchema.sessionTable
+  /** Lucia's adapter for this dialect (DrizzleSQLiteAdapter or DrizzlePostgreSQLAdapter). */
+  luciaAdapter: Adapter
+  /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */
+  transaction: <T>(work: (tx: AppDatabase) => Promise<T>) => Promise<T>
+  /** A time as this dialect's column value. */
+  toTime: (date: Date) => number
+  /** A time column's value as a Date. */
+  fromTime: (value: number) => Date
+  close: () => Promise<void>
+}
+
+export type AppDatabase = BetterSQLite3Database<typeof sqliteSchema>
+
+/**
+ * drizzle's migrate() reads a folder at run time; the migrations are bundled at build time
+ * instead (see nuxt.config.ts), so this takes the path migrate() takes, minus the read.
+ */
+export function runBundledMigrations(db: unknown, migrations: MigrationMeta[], migrationsFolder: string): unknown {
+  const { dialect, session } = db as {
+    dialect: { migrate: (m: MigrationMeta[], s: unknown, c: { migrationsFolder: string }) => unknown }
+    session: unknown
+  }
+  return dialect.migrate(migrations, session, { migrationsFolder })
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import postgres from 'postgres'
+
+export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export interface SessionRow {
+  id: string
+  userId: string
+  expiresAt: Date
+  createdAt: Date
+  userAgent: string | null
+}
+
+/**
+ * A database for one test file, on the backend TEST_BACKEND names (sqlite by default), with the
+ * few direct reads and writes the tests need to check and arrange rows behind the server's back.
+ */
+export interface TestBackend {
+  name: 'sqlite' | 'postgres'
+  /** DATABASE_URL for the server. */
+  databaseUrl: string
+  sessionById: (id: string) => Promise<SessionRow | undefined>
+  setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
+  userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
+  count: (table: 'user' | 'session') => Promise<number>
+  /** Every stored row of both tables, as text, to search for what must not be there. */
+  dump: () => Promise<string>
+  /** Holds the session table's write lock until the returned function is called. */
+  holdWriteLock: () => Promise<() => Promise<void>>
+  /** What the server logs when a statement gave up waiting for that lock. */
+  lockTimeoutLog: RegExp
+  close: () => Promise<void>
+}
+
+export const BACKEND = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
+
+/**
+ * The backend for this run, or a reason to skip. A missing PostgreSQL server is a skip on a
+ * developer's machine and an error in CI.
+ */
+export async function createBackend(): Promise<TestBackend | { skip: string }> {
+  if (BACKEND === 'sqlite') return createSqliteBackend()
+  const admin = new URL(POSTGRES_ADMIN_URL)
+  if (!await reachable(admin.hostname, Number(admin.port || 5432))) {
+    const reason = `no PostgreSQL server at ${admin.host}`
+    if (process.env.CI) throw new Error(`${reason}: CI needs one (TEST_POSTGRES_URL)`)
+    return { skip: reason }
+  }
+  return createPostgresBackend()
+}
+
+function createSqliteBackend(): TestBackend {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-e2e-'))
+  const path = join(dir, 'app.db')
+  let connection: Database.Database | undefined
+  // Opened on first use: the server creates the file and its tables when it starts.
+  const db = () => {
+    connection ??= new Database(path)
+    connection.pragma('busy_timeout = 5000')
+    return connection
+  }
+  const toRow = (row: Record<string, unknown> | undefined): SessionRow | undefined => row && {
+    id: String(row.id),
+    userId: String(row.user_id),
+    expiresAt: new Date(Number(row.expires_at) * 1000),
+    createdAt: new Date(Number(row.created_at) * 1000),
+    userAgent: row.user_agent as string | null,
+  }
+  return {
+    name: 'sqlite',
+    databaseUrl: path,
+    sessionById: async id => toRow(db().prepare('select * from session where id = ?').get(id) as Record<string, unknown> | undefined),
+    setSessionExpiry: async (id, expiresAt) => {
+      db().prepare('update session set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
+    },
+    userById: async (id) => {
+      const row = db().prepare('select email, password_hash from user where id = ?').get(id) as { email: string, password_hash: string } | undefined
+      return row && { email: row.email, passwordHash: row.password_hash }
+    },
+    count: async table => (db().prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n,
+    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all()]),
+    holdWriteLock: async () => {
+      const locker = new Database(path)
+      locker.exec('begin immediate')
+      return async () => {
+        locker.exec('rollback')
+        locker.close()
+      }
+    },
+    lockTimeoutLog: /SQLITE_BUSY|database is locked/,
+    close: async () => {
+      connection?.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function createPostgresBackend(): Promise<TestBackend> {
+  const name = `auth_test_${randomBytes(6).toString('hex')}`
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(POSTGRES_ADMIN_URL)
+  url.pathname = `/${name}`
+  const sql = postgres(url.href, { max: 2, onnotice: () => {} })
+  const toRow = (row: Record<string, unknown> | undefined): SessionRow | undefined => row && {
+    id: String(row.id),
+    userId: String(row.user_id),
+    expiresAt: row.expires_at as Date,
+    createdAt: row.created_at as Date,
+    userAgent: row.user_agent as string | null,
+  }
+  return {
+    name: 'postgres',
+    databaseUrl: url.href,
+    sessionById: async id => toRow((await sql`select * from session where id = ${id}`)[0]),
+    setSessionExpiry: async (id, expiresAt) => {
+      await sql`update session set expires_at = ${expiresAt} where id = ${id}`
+    },
+    userById: async (id) => {
+      const [row] = await sql`select email, password_hash from "user" where id = ${id}`
+      return row && { email: row.email as string, passwordHash: row.password_hash as string }
+    },
+    count: async table => Number((await sql.unsafe(`select count(*) as n from "${table}"`))[0]!.n),
+    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`]),
+    holdWriteLock: async () => {
+      const locker = await sql.reserve()
+      await locker`begin`
+      await locker`lock table session in exclusive mode`
+      return async () => {
+        await locker`rollback`
+        locker.release()
+      }
+    },
+    lockTimeoutLog: /lock timeout/,
+    close: async () => {
+      await sql.end({ timeout: 5 })
+      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end({ timeout: 5 })
+    },
+  }
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
+}
