@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 
 export interface TestServer {
   url: string
+  pid: number
   /** The SQLite file this server uses. */
   dbPath: string
   /** Everything the server wrote to stdout and stderr so far. */
@@ -49,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
 
   return {
     url,
+    pid: child.pid!,
     dbPath,
     logs: () => output,
     stop: async () => {

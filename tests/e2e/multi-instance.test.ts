@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKEND, createBackend, type TestBackend } from '../support/backend'
+import { call, signUpUser, uniqueEmail, PASSWORD, sessionSetCookie } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+import { sha256Hex } from '../support/sqlite'
+
+// Two server processes on one database: what a multi-instance deployment looks like.
+const created = await createBackend()
+const skip = 'skip' in created ? created.skip : undefined
+let backend: TestBackend
+let a: TestServer
+let b: TestServer
+
+beforeAll(async () => {
+  if ('skip' in created) return
+  backend = created
+  // Started together, as cold starts are: the migration lock (PostgreSQL) or SQLite's own
+  // locking keeps them from migrating over each other.
+  ;[a, b] = await Promise.all([startServer({ DATABASE_URL: backend.databaseUrl }), startServer({ DATABASE_URL: backend.databaseUrl })])
+})
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()])
+  await backend?.close()
+})
+
+describe.skipIf(skip)(`two server processes on one ${BACKEND} database${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('a session started on A and ended on B is rejected by A at once', async () => {
+    const email = uniqueEmail()
+    await signUpUser(a.url, email)
+    const login = await call(a.url, '/api/auth/login', { body: { email, password: PASSWORD } })
+    expect(login.status).toBe(200)
+    const cookie = `auth_session=${sessionSetCookie(login)!.value}`
+    expect((await call(a.url, '/api/auth/me', { cookie })).status).toBe(200)
+    expect((await call(b.url, '/api/auth/me', { cookie })).status).toBe(200)
+
+    const logout = await call(b.url, '/api/auth/logout', { method: 'POST', cookie })
+    expect(await logout.json()).toBe(true)
+
+    expect((await call(a.url, '/api/auth/me', { cookie })).status).toBe(401)
+    expect(await (await call(a.url, '/api/auth/logout', { method: 'POST', cookie })).json()).toBe(false)
+  })
+
+  it('gives exactly one true to concurrent logouts of one cookie spread over both', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { token, cookie } = await signUpUser(a.url)
+      const results = await Promise.all(Array.from({ length: 16 }, async (_, i) => {
+        const response = await call(i % 2 ? a.url : b.url, '/api/auth/logout', { method: 'POST', cookie })
+        expect(response.status).toBe(200)
+        return response.json()
+      }))
+      expect(results.filter(r => r === true)).toHaveLength(1)
+      expect(results.filter(r => r === false)).toHaveLength(15)
+      expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
+    }
+  })
+
+  it.runIf(BACKEND === 'postgres')('never loads the SQLite driver on the PostgreSQL path', async () => {
+    for (const server of [a, b]) {
+      expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).not.toMatch(/better-sqlite3/)
+    }
+  })
+
+  it.runIf(BACKEND === 'sqlite')('loads the SQLite driver on the SQLite path (the check above can fail)', async () => {
+    expect(readFileSync(`/proc/${a.pid}/maps`, 'utf8')).toMatch(/better-sqlite3/)
+  })
+})
