@@ -40,6 +40,8 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
 
   nitro: {
+    // Only read by the vercel preset (NITRO_PRESET=vercel): the function's Node.js version.
+    vercel: { functions: { runtime: 'nodejs24.x' } },
     virtual: {
       '#migrations/sqlite': bundledMigrations('./drizzle/sqlite'),
       '#migrations/postgres': bundledMigrations('./drizzle/postgres'),

@@ -1,10 +1,11 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 /** End-to-end files run against the production build, which tests/support/build.ts makes once. */
-const e2e = (name: string, include: string[], env: Record<string, string>): TestProjectInlineConfiguration => ({
+const e2e = (name: string, include: string[], env: Record<string, string>, exclude: string[] = []): TestProjectInlineConfiguration => ({
   test: {
     name,
     include,
+    exclude,
     env,
     environment: 'node',
     globalSetup: ['tests/support/build.ts'],
@@ -26,8 +27,8 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }),
-      e2e('e2e-postgres', apiSuites, { TEST_BACKEND: 'postgres' }),
+      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }, ['tests/e2e/vercel.test.ts']),
+      e2e('e2e-postgres', [...apiSuites, 'tests/e2e/vercel.test.ts'], { TEST_BACKEND: 'postgres' }),
     ],
   },
 })

@@ -13,16 +13,24 @@ export interface TestServer {
   stop: () => Promise<void>
 }
 
-const entry = resolve('.output/server/index.mjs')
+export interface ServerCommand {
+  /** Node arguments: the script and its own arguments. */
+  args: string[]
+  cwd?: string
+}
+
+/** The node-server build: `node .output/server/index.mjs`. */
+export const NODE_SERVER: ServerCommand = { args: [resolve('.output/server/index.mjs')] }
 
 /**
- * Starts the production build (`node .output/server/index.mjs`) on 127.0.0.1 and a free port,
- * on a fresh SQLite file in a temp directory unless DATABASE_URL is given.
+ * Starts a production build on 127.0.0.1 and a free port, on a fresh SQLite file in a temp
+ * directory unless DATABASE_URL is given. It must print `Listening on http://127.0.0.1:PORT`.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, command = NODE_SERVER): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'auth-e2e-'))
   const dbPath = env.DATABASE_URL ?? join(dir, 'app.db')
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: dbPath, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBackend, type TestBackend } from '../support/backend'
+import { call, sessionSetCookie, signUpUser } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+import { sha256Hex } from '../support/sqlite'
+
+const OUTPUT = resolve('.vercel/output')
+const FUNCTION_DIR = join(OUTPUT, 'functions/__fallback.func')
+
+// PostgreSQL is the store for a Vercel deployment; without a server this file is skipped
+// (locally) or fails (in CI), like the other PostgreSQL suites.
+const created = await createBackend()
+const skip = 'skip' in created ? created.skip : undefined
+let backend: TestBackend
+let server: TestServer
+
+beforeAll(async () => {
+  if ('skip' in created) return
+  backend = created
+  // As on Vercel: the preset, and DATABASE_URL set for the build as for the functions.
+  const build = spawnSync('npx', ['nuxi', 'build'], {
+    env: { ...process.env, NITRO_PRESET: 'vercel', DATABASE_URL: backend.databaseUrl },
+    encoding: 'utf8',
+    timeout: 240_000,
+  })
+  if (build.status !== 0) throw new Error(`vercel build failed:\n${build.stdout}\n${build.stderr}`)
+  server = await startServer(
+    { DATABASE_URL: backend.databaseUrl, VERCEL: '1' },
+    { args: [resolve('tests/support/vercel-node-runtime.mjs'), FUNCTION_DIR], cwd: FUNCTION_DIR },
+  )
+}, 300_000)
+afterAll(async () => {
+  await server?.stop()
+  await backend?.close()
+})
+
+describe.skipIf(skip)(`NITRO_PRESET=vercel build on postgres${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('writes the Build Output API layout: config.json, static files and a Node.js function', () => {
+    const config = JSON.parse(readFileSync(join(OUTPUT, 'config.json'), 'utf8')) as { version: number, routes: unknown[] }
+    expect(config.version).toBe(3)
+    expect(config.routes.length).toBeGreaterThan(0)
+    expect(readdirSync(join(OUTPUT, 'static')).length).toBeGreaterThan(0)
+    const vc = JSON.parse(readFileSync(join(FUNCTION_DIR, '.vc-config.json'), 'utf8')) as Record<string, string>
+    expect(vc).toMatchObject({ launcherType: 'Nodejs', runtime: 'nodejs24.x' })
+  })
+
+  it('leaves the SQLite driver out of the function bundle', () => {
+    expect(existsSync(join(FUNCTION_DIR, 'node_modules/postgres'))).toBe(true)
+    expect(existsSync(join(FUNCTION_DIR, 'node_modules/better-sqlite3'))).toBe(false)
+    expect(existsSync(join(FUNCTION_DIR, 'node_modules/drizzle-orm/better-sqlite3'))).toBe(false)
+  })
+
+  it('keeps the logout contract through the function handler', async () => {
+    const { token, cookie } = await signUpUser(server.url)
+
+    const first = await call(server.url, '/api/auth/logout', { method: 'POST', cookie })
+    expect(first.status).toBe(200)
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(first.headers.get('cache-control')).toBe('no-store')
+    expect(await first.text()).toBe('true')
+    const blank = sessionSetCookie(first)!
+    expect(blank.value).toBe('')
+    expect(blank.attributes).toMatchObject({ 'max-age': '0', 'path': '/', 'samesite': 'Lax', 'httponly': '', 'secure': '' })
+
+    const again = await call(server.url, '/api/auth/logout', { method: 'POST', cookie })
+    expect(await again.json()).toBe(false)
+
+    expect((await call(server.url, '/api/auth/logout', { method: 'POST' })).status).toBe(401)
+    const malformed = await call(server.url, '/api/auth/logout', { method: 'POST', cookie: 'auth_session=xyz' })
+    expect(malformed.status).toBe(401)
+    expect(sessionSetCookie(malformed)?.attributes['max-age']).toBe('0')
+    expect((await call(server.url, '/api/auth/logout', { method: 'POST', cookie, headers: { origin: 'https://evil.example' } })).status).toBe(403)
+    const get = await call(server.url, '/api/auth/logout', { headers: { accept: 'text/html' } })
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST')
+
+    const results = await Promise.all(Array.from({ length: 10 }, async () => {
+      const { cookie: live } = await signUpUser(server.url)
+      return Promise.all([1, 2, 3].map(async () => (await call(server.url, '/api/auth/logout', { method: 'POST', cookie: live })).json()))
+    }))
+    for (const perCookie of results) expect(perCookie.filter(r => r === true)).toHaveLength(1)
+    expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
+  })
+})
