@@ -33,6 +33,12 @@ export default defineNuxtConfig({
       trustedOrigins: '',
       // NUXT_AUTH_TRUST_PROXY=true: believe X-Forwarded-Host/-For from a reverse proxy.
       trustProxy: false,
+      // Login throttling: this many failures per email and per client address in the window → 429.
+      loginMaxFailures: 10,
+      loginWindowSeconds: 15 * 60,
+      // NUXT_AUTH_RATE_LIMIT_REDIS_URL: count attempts in Redis, shared by all instances.
+      rateLimitRedisUrl: '',
+      rateLimitPrefix: 'auth:attempts',
     },
   },
   // The issue asks for pages/, components/ and server/ at the top level, not under app/.
