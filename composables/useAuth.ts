@@ -44,9 +44,13 @@ function fallbackMessage(status: number | undefined): string {
   return 'Something went wrong. Please try again.'
 }
 
-function toAuthRequestError(error: unknown): AuthRequestError {
+function statusOf(error: unknown): number | undefined {
   const response = isRecord(error) && isRecord(error.response) ? error.response : undefined
-  const status = typeof response?.status === 'number' ? response.status : undefined
+  return typeof response?.status === 'number' ? response.status : undefined
+}
+
+function toAuthRequestError(error: unknown): AuthRequestError {
+  const status = statusOf(error)
   const body = isRecord(error) && isRecord(error.data) ? error.data : undefined
 
   // A 5xx message is generic at best; a 4xx one is written for the user.
@@ -61,8 +65,12 @@ function toAuthRequestError(error: unknown): AuthRequestError {
   return new AuthRequestError(serverMessage || fallbackMessage(status), fields, status, { cause: error })
 }
 
+/** Where a tab goes when its session ended elsewhere; the login page shows a notice for it. */
+export const SESSION_ENDED_ROUTE = { path: '/login', query: { ended: '1' } } as const
+
 export function useAuth() {
   const state = useAuthUserState()
+  const nuxtApp = useNuxtApp()
 
   async function submitCredentials(path: string, email: string, password: string) {
     try {
@@ -76,6 +84,40 @@ export function useAuth() {
 
   function clear() {
     state.value = null
+  }
+
+  /**
+   * The server no longer knows this tab's session (logged out elsewhere, ended from another
+   * device, expired): drop the user and go to the login page, which says why.
+   */
+  async function sessionEnded() {
+    if (!state.value) return
+    signedOut(true)
+    await nuxtApp.runWithContext(() => navigateTo(SESSION_ENDED_ROUTE))
+  }
+
+  /**
+   * $fetch for the signed-in API. A 401 means the session ended behind this tab's back, so it
+   * signs the tab out (see sessionEnded) before the caller sees the error.
+   */
+  const api = $fetch.create({
+    credentials: 'include',
+    async onResponseError({ response }) {
+      if (response.status === 401) await sessionEnded()
+    },
+  })
+
+  /** Asks the server whether this tab's session is still alive; signs the tab out if not. */
+  async function checkSession(): Promise<void> {
+    if (!state.value) return
+    // Network failures and 5xx prove nothing about the session: stay signed in.
+    await api('/api/auth/me').catch(() => {})
+  }
+
+  /** Signs this tab out and tells the browser's other tabs (plugins/auth-sync.client.ts). */
+  function signedOut(ended = false) {
+    clear()
+    broadcastAuthEvent({ type: 'signed-out', ended })
   }
 
   /**
@@ -97,10 +139,25 @@ export function useAuth() {
       throw new AuthRequestError('Could not reach the server.', {}, undefined, { cause: error })
     }
     if (status === 200 || status === 401) {
-      clear()
+      signedOut()
       return 'signed-out'
     }
     throw new AuthRequestError('Logout failed.', {}, status)
+  }
+
+  /**
+   * Ends every session of the user, this one included; the other tabs of this browser follow
+   * at once, other devices at their next request. A 401 means there was nothing left to end.
+   */
+  async function logoutEverywhere(): Promise<number> {
+    try {
+      const { ended } = await api<{ ended: number }>('/api/auth/logout-all', { method: 'POST' })
+      signedOut()
+      return ended
+    }
+    catch (error) {
+      throw new AuthRequestError('Could not log out everywhere.', {}, statusOf(error), { cause: error })
+    }
   }
 
   return {
@@ -108,6 +165,10 @@ export function useAuth() {
     signup: (email: string, password: string) => submitCredentials('/api/auth/signup', email, password),
     login: (email: string, password: string) => submitCredentials('/api/auth/login', email, password),
     logout,
+    logoutEverywhere,
     clear,
+    api,
+    checkSession,
+    sessionEnded,
   }
 }

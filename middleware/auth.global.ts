@@ -1,4 +1,4 @@
-const SIGNED_IN_ONLY = new Set(['/'])
+const SIGNED_IN_ONLY = new Set(['/', '/account'])
 const SIGNED_OUT_ONLY = new Set(['/login', '/signup'])
 
 export default defineNuxtRouteMiddleware((to) => {
