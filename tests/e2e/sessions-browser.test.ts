@@ -1,0 +1,373 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import axe from 'axe-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PASSWORD, uniqueEmail } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium && process.env.CI) throw new Error(`CI needs Chromium at ${CHROMIUM} (.ci/run installs it)`)
+
+const SCREENSHOTS = join('test-results', 'screenshots')
+
+// Two "devices": each browser context sends its own User-Agent, so the session list can name them.
+const DESKTOP = {
+  userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  name: 'Chrome 126 on macOS',
+  viewport: { width: 1280, height: 800 },
+}
+const PHONE = {
+  userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  name: 'Safari 17 on iOS 17.5',
+  viewport: { width: 375, height: 812 },
+}
+type Device = typeof DESKTOP
+
+let server: TestServer | undefined
+let browser: Browser | undefined
+const contexts: BrowserContext[] = []
+
+beforeAll(async () => {
+  if (!haveChromium) return
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  server = await startServer()
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** A browser context of its own: a separate device, with its own cookies. */
+async function newDevice(device: Device = DESKTOP): Promise<BrowserContext> {
+  // bypassCSP: axe is injected as an inline script, which the app's Content-Security-Policy may refuse.
+  const context = await browser!.newContext({ userAgent: device.userAgent, viewport: device.viewport, bypassCSP: true })
+  contexts.push(context)
+  return context
+}
+afterAll(async () => {
+  await Promise.all(contexts.map(c => c.close().catch(() => {})))
+})
+
+const pathOf = (page: Page) => new URL(page.url()).pathname
+
+/** Opens a path and waits until Vue has mounted (the production build exposes no hydration flag). */
+async function open(page: Page, path: string): Promise<Page> {
+  await page.goto(new URL(path, server!.url).href)
+  await waitForApp(page)
+  return page
+}
+
+async function waitForApp(page: Page) {
+  await page.waitForFunction(() => Boolean((document.getElementById('__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__))
+}
+
+async function signUp(context: BrowserContext, email = uniqueEmail()) {
+  const page = await open(await context.newPage(), '/signup')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await page.waitForURL(u => u.pathname === '/')
+  return { page, email }
+}
+
+async function logIn(context: BrowserContext, email: string) {
+  const page = await open(await context.newPage(), '/login')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.waitForURL(u => u.pathname === '/')
+  return page
+}
+
+const sessionItems = (page: Page) => page.locator('.session-list > li')
+
+/** The list as the user reads it: each entry's name and whether it is marked "This device". */
+async function readSessionList(page: Page) {
+  return sessionItems(page).evaluateAll(items => items.map(item => ({
+    name: item.querySelector('.session-name > span')?.textContent?.trim(),
+    thisDevice: item.querySelector('.badge')?.textContent?.trim() === 'This device',
+    times: [...item.querySelectorAll('.session-meta time')].map(t => t.getAttribute('datetime')),
+    logOutButton: Boolean(item.querySelector('button')),
+  })))
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
+
+/** axe-core's serious and critical violations on the page as it is now, as readable lines. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source })
+  const violations = await page.evaluate(async () => {
+    const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] })
+    return results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')) }))
+  })
+  return violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.impact}: ${v.id} (${v.help}) at ${v.targets.join(', ')}`)
+}
+
+describe.skipIf(!haveChromium)('sessions in Chromium', () => {
+  it('two tabs: logging out in one takes the other to /login within a second', async () => {
+    const context = await newDevice()
+    const { page: first } = await signUp(context)
+    const second = await open(await context.newPage(), '/account')
+    expect(pathOf(second)).toBe('/account')
+    await expect.poll(() => sessionItems(second).count()).toBe(1)
+
+    await first.bringToFront()
+    const logout = first.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/logout')
+    await first.getByRole('button', { name: 'Log out' }).click()
+    expect((await logout).status()).toBe(200)
+    const started = Date.now()
+    await second.waitForURL(u => u.pathname === '/login', { timeout: 1_000 })
+    expect(Date.now() - started).toBeLessThan(1_000)
+    await first.waitForURL(u => u.pathname === '/login')
+
+    // The other tab is really signed out: its form is there, and its pages send it to /login.
+    await expect.poll(() => second.getByLabel('Email').count()).toBe(1)
+    await open(second, '/account')
+    expect(pathOf(second)).toBe('/login')
+  })
+
+  it('two tabs: "Log out everywhere" in one takes the other to /login too', async () => {
+    const context = await newDevice()
+    const { page: first } = await signUp(context)
+    const second = await open(await context.newPage(), '/')
+    await open(first, '/account')
+
+    await first.getByRole('button', { name: 'Log out everywhere' }).click()
+    const request = first.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/logout-all')
+    await first.getByRole('button', { name: 'Confirm' }).click()
+    expect(await (await request).json()).toEqual({ ended: 1 })
+    await second.waitForURL(u => u.pathname === '/login', { timeout: 1_000 })
+    await first.waitForURL(u => u.pathname === '/login')
+  })
+
+  it('two devices: each lists both sessions with "This device" on its own; "Log out everywhere" in one ends the other', async () => {
+    const desktop = await newDevice(DESKTOP)
+    const phone = await newDevice(PHONE)
+    // A short address (this server's database is fresh) keeps the screenshots readable.
+    const { page: desktopPage, email } = await signUp(desktop, 'ada@example.com')
+    const phonePage = await logIn(phone, email)
+
+    // Home links to the account view.
+    await screenshot(desktopPage, 'home-1280')
+    await desktopPage.getByRole('link', { name: 'Your account and devices' }).click()
+    await desktopPage.waitForURL(u => u.pathname === '/account')
+    await open(phonePage, '/account')
+
+    const fromDesktop = await readSessionList(desktopPage)
+    const fromPhone = await readSessionList(phonePage)
+    expect(fromDesktop).toHaveLength(2)
+    expect(fromPhone).toHaveLength(2)
+    // This device first and marked, with no "Log out" of its own; the other one can be ended.
+    expect(fromDesktop[0]).toMatchObject({ name: DESKTOP.name, thisDevice: true, logOutButton: false })
+    expect(fromDesktop[1]).toMatchObject({ name: PHONE.name, thisDevice: false, logOutButton: true })
+    expect(fromPhone[0]).toMatchObject({ name: PHONE.name, thisDevice: true, logOutButton: false })
+    expect(fromPhone[1]).toMatchObject({ name: DESKTOP.name, thisDevice: false, logOutButton: true })
+    for (const entry of fromDesktop) {
+      expect(entry.times).toHaveLength(2)
+      for (const time of entry.times) expect(Date.parse(time!)).not.toBeNaN()
+    }
+    await expect.poll(() => desktopPage.locator('main').innerText()).toContain(`Signed in as ${email}`)
+
+    await screenshot(desktopPage, 'account-1280')
+    await screenshot(phonePage, 'account-375')
+
+    // The confirmation step: nothing ends until "Confirm".
+    await desktopPage.getByRole('button', { name: 'Log out everywhere' }).click()
+    const question = desktopPage.getByRole('group', { name: /are you sure/i })
+    await expect.poll(() => question.innerText()).toContain('This logs out all your devices, including this one.')
+    await screenshot(desktopPage, 'account-confirm-1280')
+    await desktopPage.getByRole('button', { name: 'Cancel' }).click()
+    expect(await question.count()).toBe(0)
+    expect(await sessionItems(desktopPage).count()).toBe(2)
+
+    await desktopPage.getByRole('button', { name: 'Log out everywhere' }).click()
+    const request = desktopPage.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/logout-all')
+    await desktopPage.getByRole('button', { name: 'Confirm' }).click()
+    expect(await (await request).json()).toEqual({ ended: 2 })
+    await desktopPage.waitForURL(u => u.pathname === '/login')
+    expect((await desktop.cookies()).find(c => c.name === 'auth_session')).toBeUndefined()
+
+    // The phone learns it when it comes back into view.
+    await phonePage.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
+    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+    await screenshot(phonePage, 'login-ended-375')
+  })
+
+  it('ends another device from the list; that device learns it at its next API call', async () => {
+    const desktop = await newDevice(DESKTOP)
+    const phone = await newDevice(PHONE)
+    const { page: desktopPage, email } = await signUp(desktop)
+    const phonePage = await logIn(phone, email)
+    await open(desktopPage, '/account')
+    await open(phonePage, '/account')
+
+    const phoneEntry = sessionItems(desktopPage).filter({ hasText: PHONE.name })
+    const ended = desktopPage.waitForResponse(r => r.request().method() === 'DELETE')
+    await phoneEntry.getByRole('button', { name: /^Log out Safari 17 on iOS 17\.5/ }).click()
+    expect((await ended).status()).toBe(200)
+    await expect.poll(() => sessionItems(desktopPage).count()).toBe(1)
+    await expect.poll(() => desktopPage.locator('.sessions [role="status"]').innerText()).toBe(`Logged out ${PHONE.name}.`)
+    // Focus is not lost with the removed button.
+    expect(await desktopPage.evaluate(() => document.activeElement?.id)).toBe('sessions-title')
+    expect(pathOf(desktopPage)).toBe('/account')
+
+    // The phone still shows its stale list; its next request is a 401 that sends it to /login.
+    const rejected = phonePage.waitForResponse(r => r.request().method() === 'DELETE')
+    await phonePage.getByRole('button', { name: /^Log out Chrome 126 on macOS/ }).click()
+    expect((await rejected).status()).toBe(401)
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
+    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+    // The desktop was not touched.
+    await open(desktopPage, '/account')
+    expect(pathOf(desktopPage)).toBe('/account')
+  })
+
+  it('saves screenshots of /login and /signup on a phone and on a desktop', async () => {
+    for (const device of [PHONE, DESKTOP]) {
+      const page = await (await newDevice(device)).newPage()
+      for (const path of ['/login', '/signup']) {
+        await open(page, path)
+        await screenshot(page, `${path.slice(1)}-${device.viewport.width}`)
+        // Nothing sticks out sideways on a 375 px screen.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(device.viewport.width)
+      }
+    }
+  })
+
+  it('has no serious or critical axe violations on /login, /signup, / and /account', async () => {
+    for (const device of [DESKTOP, PHONE]) {
+      const context = await newDevice(device)
+      const anonymous = await context.newPage()
+      const report: Record<string, string[]> = {}
+      for (const path of ['/login', '/login?ended=1', '/signup']) {
+        await open(anonymous, path)
+        report[path] = await axeViolations(anonymous)
+      }
+      await anonymous.close()
+
+      const { page } = await signUp(context)
+      await logIn(await newDevice(PHONE), (await page.locator('strong').innerText()))
+      report['/'] = await axeViolations(page)
+      await open(page, '/account')
+      report['/account'] = await axeViolations(page)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(device.viewport.width)
+      await page.getByRole('button', { name: 'Log out everywhere' }).click()
+      report['/account (confirming)'] = await axeViolations(page)
+
+      expect(report, `on ${device.viewport.width} px`).toEqual({
+        '/login': [], '/login?ended=1': [], '/signup': [], '/': [], '/account': [], '/account (confirming)': [],
+      })
+    }
+  }, 60_000)
+
+  describe('keyboard', () => {
+    /** Presses Tab and describes what got focus. */
+    async function tab(page: Page) {
+      await page.keyboard.press('Tab')
+      return describeFocus(page)
+    }
+
+    async function focused(page: Page) {
+      const focus = await describeFocus(page)
+      return focus && { name: focus.name, focusVisible: focus.focusVisible }
+    }
+
+    /** What has focus: its tag, its name, and whether the focus is visible. */
+    function describeFocus(page: Page) {
+      return page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        if (!el || el === document.body) return null
+        const style = getComputedStyle(el)
+        const labelled = el.getAttribute('aria-labelledby')?.split(' ').map(id => document.getElementById(id)?.textContent ?? '').join(' ')
+        const name = (el.getAttribute('aria-label') ?? labelled ?? (el as HTMLInputElement).labels?.[0]?.textContent ?? el.textContent ?? '').replace(/\s+/g, ' ').trim()
+        return {
+          tag: el.tagName.toLowerCase(),
+          name,
+          focusVisible: el.matches(':focus-visible') && style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) > 0,
+        }
+      })
+    }
+
+    /** Tabs through the page until focus leaves it, returning every control on the way. */
+    async function tabThrough(page: Page) {
+      const seen: NonNullable<Awaited<ReturnType<typeof tab>>>[] = []
+      for (let i = 0; i < 20; i++) {
+        const focused = await tab(page)
+        if (!focused || seen.some(s => s.name === focused.name && s.tag === focused.tag)) break
+        seen.push(focused)
+      }
+      return seen
+    }
+
+    it('reaches every control on /login and /signup with a visible focus ring and a name', async () => {
+      const page = await (await newDevice()).newPage()
+      for (const [path, submit, link] of [['/login', 'Log in', 'Create an account'], ['/signup', 'Sign up', 'Already have an account? Log in']]) {
+        await open(page, path!)
+        const controls = await tabThrough(page)
+        expect(controls.map(c => `${c.tag}: ${c.name}`)).toEqual(['a: Auth core', 'input: Email', 'input: Password', `button: ${submit}`, `a: ${link}`])
+        for (const control of controls) expect(control, control.name).toMatchObject({ focusVisible: true })
+      }
+    })
+
+    it('works the account view with Tab, Enter and Space alone', async () => {
+      const desktop = await newDevice(DESKTOP)
+      const { page } = await signUp(desktop)
+      await logIn(await newDevice(PHONE), (await page.locator('strong').innerText()))
+
+      // Home: the link to the account view, then Log out; Enter follows the link.
+      await open(page, '/')
+      const home = await tabThrough(page)
+      expect(home.map(c => `${c.tag}: ${c.name}`)).toEqual(['a: Auth core', 'a: Your account and devices', 'button: Log out'])
+      for (const control of home) expect(control, control.name).toMatchObject({ focusVisible: true })
+      // Past the last control, then back to the link.
+      await page.keyboard.press('Shift+Tab')
+      await page.keyboard.press('Shift+Tab')
+      expect(await focused(page)).toEqual({ name: 'Your account and devices', focusVisible: true })
+      await page.keyboard.press('Enter')
+      await page.waitForURL(u => u.pathname === '/account')
+
+      // From the top of a fresh load of the account view.
+      await open(page, '/account')
+      const controls = await tabThrough(page)
+      expect(controls.map(c => `${c.tag}: ${c.name.replace(/, signed in .*/, '')}`)).toEqual([
+        'a: Auth core',
+        `button: Log out ${PHONE.name}`,
+        'button: Log out everywhere',
+      ])
+      for (const control of controls) expect(control, control.name).toMatchObject({ focusVisible: true })
+
+      // Space on "Log out everywhere" asks first; focus goes to Cancel, and Enter there goes back.
+      await page.keyboard.press('Shift+Tab')
+      expect(await focused(page)).toEqual({ name: 'Log out everywhere', focusVisible: true })
+      await page.keyboard.press('Space')
+      await expect.poll(() => page.getByRole('group', { name: /are you sure/i }).count()).toBe(1)
+      expect(await focused(page)).toEqual({ name: 'Cancel', focusVisible: true })
+      await screenshot(page, 'account-keyboard-1280')
+      await page.keyboard.press('Shift+Tab')
+      expect(await focused(page)).toEqual({ name: 'Confirm', focusVisible: true })
+      await page.keyboard.press('Tab')
+      expect(await focused(page)).toEqual({ name: 'Cancel', focusVisible: true })
+      await page.keyboard.press('Enter')
+      await expect.poll(() => page.getByRole('group', { name: /are you sure/i }).count()).toBe(0)
+      expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Log out everywhere')
+
+      // Back to the other session's "Log out", and Enter ends it.
+      await page.keyboard.press('Shift+Tab')
+      expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toMatch(/^Log out Safari/)
+      await page.keyboard.press('Enter')
+      await expect.poll(() => sessionItems(page).count()).toBe(1)
+    })
+  })
+})
