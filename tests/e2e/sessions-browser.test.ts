@@ -44,10 +44,13 @@ afterAll(async () => {
   await server?.stop()
 })
 
-/** A browser context of its own: a separate device, with its own cookies. */
-async function newDevice(device: Device = DESKTOP): Promise<BrowserContext> {
-  // bypassCSP: axe is injected as an inline script, which the app's Content-Security-Policy may refuse.
-  const context = await browser!.newContext({ userAgent: device.userAgent, viewport: device.viewport, bypassCSP: true })
+/**
+ * A browser context of its own: a separate device, with its own cookies. Only the contexts that
+ * inject axe (an inline script) bypass the app's Content-Security-Policy; the others run the app
+ * under it, as a visitor's browser does.
+ */
+async function newDevice(device: Device = DESKTOP, { bypassCSP = false } = {}): Promise<BrowserContext> {
+  const context = await browser!.newContext({ userAgent: device.userAgent, viewport: device.viewport, bypassCSP })
   contexts.push(context)
   return context
 }
@@ -59,13 +62,23 @@ const pathOf = (page: Page) => new URL(page.url()).pathname
 
 /** Opens a path and waits until Vue has mounted (the production build exposes no hydration flag). */
 async function open(page: Page, path: string): Promise<Page> {
-  await page.goto(new URL(path, server!.url).href)
-  await waitForApp(page)
+  const failed: string[] = []
+  const onResponse = (r: { status: () => number, url: () => string }) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+  }
+  page.on('response', onResponse)
+  try {
+    await page.goto(new URL(path, server!.url).href)
+    await page.waitForFunction(() => Boolean((document.getElementById('__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__), undefined, { timeout: 15_000 })
+  }
+  catch (error) {
+    // Usually a script that did not load: say which (e.g. .output rebuilt under the running server).
+    throw new Error(`the app did not mount on ${path}; failed requests: ${failed.join(', ') || 'none'}`, { cause: error })
+  }
+  finally {
+    page.off('response', onResponse)
+  }
   return page
-}
-
-async function waitForApp(page: Page) {
-  await page.waitForFunction(() => Boolean((document.getElementById('__nuxt') as { __vue_app__?: unknown } | null)?.__vue_app__))
 }
 
 async function signUp(context: BrowserContext, email = uniqueEmail()) {
@@ -248,7 +261,7 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
 
   it('has no serious or critical axe violations on /login, /signup, / and /account', async () => {
     for (const device of [DESKTOP, PHONE]) {
-      const context = await newDevice(device)
+      const context = await newDevice(device, { bypassCSP: true })
       const anonymous = await context.newPage()
       const report: Record<string, string[]> = {}
       for (const path of ['/login', '/login?ended=1', '/signup']) {
