@@ -285,6 +285,22 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     }
   }, 60_000)
 
+  it('renders the signed-in pages under the CSP with no console errors (no hydration mismatch)', async () => {
+    const context = await newDevice(PHONE)
+    const { page } = await signUp(context)
+    const errors: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text())
+    })
+    page.on('pageerror', error => errors.push(error.message))
+    for (const path of ['/', '/account']) await open(page, path)
+    await page.getByRole('link', { name: 'Auth core' }).click()
+    await page.waitForURL(u => u.pathname === '/')
+    await page.getByRole('link', { name: 'Your account and devices' }).click()
+    await expect.poll(() => sessionItems(page).count()).toBe(1)
+    expect(errors).toEqual([])
+  })
+
   describe('keyboard', () => {
     /** Presses Tab and describes what got focus. */
     async function tab(page: Page) {
