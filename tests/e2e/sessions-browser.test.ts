@@ -247,6 +247,18 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     expect(pathOf(desktopPage)).toBe('/account')
   })
 
+  it('a tab that becomes visible again learns that its session was ended elsewhere', async () => {
+    const { page: elsewhere, email } = await signUp(await newDevice(DESKTOP))
+    const page = await logIn(await newDevice(PHONE), email)
+    const ended = await elsewhere.evaluate(async () => (await fetch('/api/auth/logout-all', { method: 'POST' })).json())
+    expect(ended).toEqual({ ended: 2 })
+
+    expect(pathOf(page)).toBe('/')
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
+    await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
+    await expect.poll(() => page.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+  })
+
   it('saves screenshots of /login and /signup on a phone and on a desktop', async () => {
     for (const device of [PHONE, DESKTOP]) {
       const page = await (await newDevice(device)).newPage()
