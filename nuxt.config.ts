@@ -48,6 +48,9 @@ export default defineNuxtConfig({
   nitro: {
     // Only read by the vercel preset (NITRO_PRESET=vercel): the function's Node.js version.
     vercel: { functions: { runtime: 'nodejs24.x' } },
+    experimental: { tasks: true },
+    // Expired sessions are deleted hourly (server/tasks/db/cleanup.ts); also `npm run db:cleanup`.
+    scheduledTasks: { '17 * * * *': ['db:cleanup'] },
     virtual: {
       '#migrations/sqlite': bundledMigrations('./drizzle/sqlite'),
       '#migrations/postgres': bundledMigrations('./drizzle/postgres'),
