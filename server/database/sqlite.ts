@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle'
 import Database from 'better-sqlite3'
@@ -10,6 +10,10 @@ import { runBundledMigrations, type AppDatabase, type Store } from './store'
 /** Opens (creating if absent) and migrates the SQLite file; WAL, busy_timeout, foreign keys. */
 export async function openSqlite(path: string): Promise<Store> {
   mkdirSync(dirname(path), { recursive: true })
+  // SQLite quietly opens a file it cannot write read-only, and such a connection stays read-only
+  // after the disk is writable again. Refuse it: the open fails and the next request retries.
+  accessSync(dirname(path), constants.W_OK)
+  if (existsSync(path)) accessSync(path, constants.W_OK)
   const client = new Database(path)
   try {
     client.pragma('journal_mode = WAL')

@@ -10,6 +10,8 @@ export interface TestServer {
   dbPath: string
   /** Everything the server wrote to stdout and stderr so far. */
   logs: () => string
+  /** Resolves with the logs once they contain `text` (the server writes them a moment after it answers). */
+  waitForLog: (text: string) => Promise<string>
   stop: () => Promise<void>
 }
 
@@ -61,6 +63,19 @@ export async function startServer(env: Record<string, string> = {}, command = NO
     pid: child.pid!,
     dbPath,
     logs: () => output,
+    waitForLog: text => new Promise((found, reject) => {
+      const check = () => {
+        if (!output.includes(text)) return
+        clearTimeout(timer)
+        child.stdout!.off('data', check)
+        child.stderr!.off('data', check)
+        found(output)
+      }
+      const timer = setTimeout(() => reject(new Error(`the server did not log ${text} in 5 s:\n${output}`)), 5_000)
+      child.stdout!.on('data', check)
+      child.stderr!.on('data', check)
+      check()
+    }),
     stop: async () => {
       await stopProcess(child)
       rmSync(dir, { recursive: true, force: true })
