@@ -30,7 +30,7 @@ export function mountTmpfs(size: string): Tmpfs | { skip: string } {
   catch (error) {
     rmdirSync(dir)
     const reason = `cannot mount a tmpfs (${(error as Error).message.trim().split('\n')[0]})`
-    if (process.env.CI) throw new Error(`${reason}: CI runs the store-fault tests as root`)
+    if (process.env.CI) throw new Error(`${reason}: CI runs the store-fault tests as root`, { cause: error })
     return { skip: reason }
   }
   return {
