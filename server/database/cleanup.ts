@@ -13,7 +13,7 @@ export interface CleanupReport {
  * yielding to the event loop between batches: a table of a million expired rows is cleaned
  * without holding up requests for more than one batch at a time.
  */
-export async function deleteExpiredSessions(store: Store, { batchSize = 1000, now = new Date() } = {}): Promise<CleanupReport> {
+export async function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const { db, sessionTable, toTime } = store
   const report: CleanupReport = { deleted: 0, batches: 0, longestBatchMs: 0 }
   for (;;) {

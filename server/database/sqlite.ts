@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import migrations from '#migrations/sqlite'
 import * as schema from './schema.sqlite'
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer'
 import { runBundledMigrations, type AppDatabase, type Store } from './store'
 
 /** Opens (creating if absent) and migrates the SQLite file; WAL, busy_timeout, foreign keys. */
@@ -22,6 +23,7 @@ export async function openSqlite(path: string): Promise<Store> {
     client.pragma('synchronous = NORMAL')
     const db: AppDatabase = drizzle({ client, schema })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
+    const checkpointer = checkpointInBackground(client, path)
     return {
       dialect: 'sqlite',
       db,
@@ -32,6 +34,7 @@ export async function openSqlite(path: string): Promise<Store> {
       toTime: date => Math.floor(date.getTime() / 1000),
       fromTime: seconds => new Date(seconds * 1000),
       close: async () => {
+        await checkpointer?.stop()
         client.close()
       },
     }
@@ -39,6 +42,27 @@ export async function openSqlite(path: string): Promise<Store> {
   catch (error) {
     client.close()
     throw error
+  }
+}
+
+/**
+ * A checkpoint copies the WAL into the file and fsyncs it: tens of milliseconds on a slow disk,
+ * which inline would stall the event loop during whichever commit crossed the WAL's size limit.
+ * A worker thread does them instead; if it cannot start or stops, they are inline again.
+ */
+function checkpointInBackground(client: Database.Database, path: string): Checkpointer | undefined {
+  const inline = () => client.open && client.pragma('wal_autocheckpoint = 1000')
+  try {
+    const checkpointer = startCheckpointer(path, (error) => {
+      console.error('[db] the SQLite checkpoint worker stopped; checkpointing inline again:', error)
+      inline()
+    })
+    client.pragma('wal_autocheckpoint = 0')
+    return checkpointer
+  }
+  catch (error) {
+    console.error('[db] could not start the SQLite checkpoint worker; checkpointing inline:', error)
+    return undefined
   }
 }
 

@@ -36,8 +36,8 @@ describe.skipIf(skip)(`npm run db:cleanup on ${BACKEND}${skip ? ` (skipped: ${sk
     expect(run.status, run.stderr).toBe(0)
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { deleted: number, batches: number }
     expect(report.deleted).toBe(EXPIRED)
-    // 1000 rows a batch, and one more that finds fewer and stops.
-    expect(report.batches).toBe(EXPIRED / 1000 + 1)
+    // 100 rows a batch, and one more that finds fewer and stops.
+    expect(report.batches).toBe(EXPIRED / 100 + 1)
     expect(await backend.count('session')).toBe(51)
     expect((await call(server.url, '/api/auth/me', { cookie })).status).toBe(200)
   }, 60_000)
