@@ -1,7 +1,7 @@
 // How long does `db:cleanup` hold the event loop while it empties a table of 1M expired sessions?
 // Runs the server's own cleanup code in this process, on SQLite and (when reachable) PostgreSQL,
 // with an event-loop delay monitor running alongside. `node bench/cleanup.mjs`; BENCH_CLEANUP_ROWS
-// changes the row count.
+// changes the row count, BENCH_CLEANUP_BATCH the batch size.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -12,7 +12,8 @@ import postgres from 'postgres'
 import { importServerModule } from '../scripts/server-modules.mjs'
 
 const ROWS = Number(process.env.BENCH_CLEANUP_ROWS ?? 1_000_000)
-const BATCH = Number(process.env.BENCH_CLEANUP_BATCH ?? 1000)
+// The cleanup's own batch size unless BENCH_CLEANUP_BATCH says otherwise.
+const BATCH = process.env.BENCH_CLEANUP_BATCH ? { batchSize: Number(process.env.BENCH_CLEANUP_BATCH) } : {}
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 const { useStore, closeStore } = await importServerModule('utils/db.ts')
@@ -29,7 +30,7 @@ async function measure(databaseUrl, seed) {
   const delay = monitorEventLoopDelay({ resolution: 1 })
   delay.enable()
   const started = performance.now()
-  const report = await deleteExpiredSessions(store, { batchSize: BATCH })
+  const report = await deleteExpiredSessions(store, BATCH)
   const seconds = (performance.now() - started) / 1000
   delay.disable()
   await closeStore()
