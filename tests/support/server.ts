@@ -11,7 +11,7 @@ export interface TestServer {
   /** Everything the server wrote to stdout and stderr so far. */
   logs: () => string
   /** Resolves with the logs once they contain `text` (the server writes them a moment after it answers). */
-  waitForLog: (text: string) => Promise<string>
+  waitForLog: (text: string, timeoutMs?: number) => Promise<string>
   stop: () => Promise<void>
 }
 
@@ -27,6 +27,7 @@ export const NODE_SERVER: ServerCommand = { args: [resolve('.output/server/index
 /**
  * Starts a production build on 127.0.0.1 and a free port, on a fresh SQLite file in a temp
  * directory unless DATABASE_URL is given. It must print `Listening on http://127.0.0.1:PORT`.
+ * It inherits vitest's TEST=true, which keeps Nitro's scheduled tasks from firing mid-test.
  */
 export async function startServer(env: Record<string, string> = {}, command = NODE_SERVER): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'auth-e2e-'))
@@ -63,7 +64,7 @@ export async function startServer(env: Record<string, string> = {}, command = NO
     pid: child.pid!,
     dbPath,
     logs: () => output,
-    waitForLog: text => new Promise((found, reject) => {
+    waitForLog: (text, timeoutMs = 5_000) => new Promise((found, reject) => {
       const check = () => {
         if (!output.includes(text)) return
         clearTimeout(timer)
@@ -71,7 +72,7 @@ export async function startServer(env: Record<string, string> = {}, command = NO
         child.stderr!.off('data', check)
         found(output)
       }
-      const timer = setTimeout(() => reject(new Error(`the server did not log ${text} in 5 s:\n${output}`)), 5_000)
+      const timer = setTimeout(() => reject(new Error(`the server did not log ${text} in ${timeoutMs} ms:\n${output}`)), timeoutMs)
       child.stdout!.on('data', check)
       child.stderr!.on('data', check)
       check()

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKEND, createBackend, type TestBackend } from '../support/backend'
+import { call, signUpUser } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+
+const created = await createBackend()
+const skip = 'skip' in created ? created.skip : undefined
+let backend: TestBackend
+let server: TestServer | undefined
+
+const DAY = 24 * 3600 * 1000
+
+/** A few seconds before the next minute 17 of an hour, when the hourly db:cleanup task is due. */
+function shortlyBeforeTheTask(now = new Date()): number {
+  const due = new Date(now)
+  due.setUTCMinutes(17, 0, 0)
+  if (due.getTime() <= now.getTime()) due.setUTCHours(due.getUTCHours() + 1)
+  return due.getTime() - 3_000
+}
+
+beforeAll(() => {
+  if (!('skip' in created)) backend = created
+})
+afterAll(async () => {
+  await server?.stop()
+  await backend?.close()
+})
+
+describe.skipIf(skip)(`the scheduled db:cleanup task on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('fires at minute 17 in the production server and deletes expired sessions only', async () => {
+    // A first server creates the tables and a user; the sessions are seeded before the clock moves.
+    const setup = await startServer({ DATABASE_URL: backend.databaseUrl })
+    const { user, cookie } = await signUpUser(setup.url)
+    await setup.stop()
+    await backend.seedSessions(user.id, 300, new Date(Date.now() - DAY))
+    await backend.seedSessions(user.id, 20, new Date(Date.now() + 3 * DAY))
+
+    server = await startServer({
+      DATABASE_URL: backend.databaseUrl,
+      // Vitest's TEST=true, which every other test server inherits, turns Nitro's scheduler off.
+      TEST: '',
+      NODE_OPTIONS: `--import=${resolve('tests/support/shifted-clock.mjs')}`,
+      CLOCK_SHIFT_TO: String(shortlyBeforeTheTask()),
+    })
+    const logs = await server.waitForLog('[db:cleanup] deleted', 15_000)
+    expect(logs).toMatch(/\[db:cleanup\] deleted 300 expired sessions in 4 batches/)
+    expect(await backend.count('session')).toBe(21)
+    expect((await call(server.url, '/api/auth/me', { cookie })).status).toBe(200)
+  })
+})
