@@ -25,6 +25,7 @@ export async function startLoginAttempt(event: H3Event, email: string) {
   await Promise.all(keys.map(key => storage.setItem(key, now, { ttl: loginWindowSeconds })))
 
   const windowStart = now - loginWindowSeconds * 1000
+  await sweepMemoryStorage(event, now, windowStart)
   let retryAfterMs = 0
   for (const [kind, key] of subjects) {
     const times = await attemptTimes(`${kind}:${key}`, windowStart)
@@ -40,6 +41,22 @@ export async function startLoginAttempt(event: H3Event, email: string) {
   return {
     /** The credentials held: this attempt is not a failure. */
     succeeded: () => Promise.all(keys.map(key => storage.removeItem(key))),
+  }
+}
+
+let nextSweepAt = 0
+
+/**
+ * Nitro's default memory storage has no TTL, and a subject's keys are only pruned when that
+ * subject tries again: every email tried once would stay in memory for good. So, at most once a
+ * minute, drop every attempt the window has left behind. (Redis expires keys by itself.)
+ */
+async function sweepMemoryStorage(event: H3Event, now: number, windowStart: number) {
+  if (useRuntimeConfig(event).auth.rateLimitRedisUrl || now < nextSweepAt) return
+  nextSweepAt = now + 60_000
+  const storage = useStorage(ATTEMPT_STORAGE)
+  for (const key of await storage.getKeys()) {
+    if (Number(key.split(':')[2]) <= windowStart) await storage.removeItem(key)
   }
 }
 
