@@ -162,6 +162,17 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
     expect(sessionSetCookie(stale)?.attributes['max-age']).toBe('0')
   })
 
+  it('answers HEAD as it would GET, without a body, on /me and /sessions', async () => {
+    const { cookie } = await signUpUser(server.url)
+    for (const path of ['/api/auth/me', '/api/auth/sessions']) {
+      const signedIn = await call(server.url, path, { method: 'HEAD', cookie })
+      expect(signedIn.status, path).toBe(200)
+      expect(signedIn.headers.get('content-type'), path).toMatch(/^application\/json/)
+      expect(await signedIn.text(), path).toBe('')
+      expect((await call(server.url, path, { method: 'HEAD' })).status, path).toBe(401)
+    }
+  })
+
   it('slides a session in the second half of its life and re-sends the cookie', async () => {
     const { token, cookie } = await signUpUser(server.url)
     const tenDaysLeft = new Date(Date.now() + 10 * DAY * 1000)
@@ -179,7 +190,7 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
   it('answers 405 as JSON for other methods', async () => {
     const response = await call(server.url, '/api/auth/me', { method: 'POST', headers: { accept: 'text/html' } })
     expect(response.status).toBe(405)
-    expect(response.headers.get('allow')).toBe('GET')
+    expect(response.headers.get('allow')).toBe('GET, HEAD')
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
   })
 })

@@ -488,12 +488,12 @@ describe('body limit', () => {
 })
 
 describe('methods on the auth routes', () => {
-  const routes = { signup: 'POST', login: 'POST', logout: 'POST', me: 'GET' } as const
+  const routes: Record<string, string[]> = { signup: ['POST'], login: ['POST'], logout: ['POST'], me: ['GET', 'HEAD'] }
   const others = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'PURGE', 'SEARCH', 'QUERY', 'REPORT', 'LINK', 'M-SEARCH']
 
   for (const [route, allowed] of Object.entries(routes)) {
-    it(`answers every other method on /api/auth/${route} with a JSON 405 and Allow: ${allowed}`, async () => {
-      for (const method of others.filter(m => m !== allowed)) {
+    it(`answers every other method on /api/auth/${route} with a JSON 405 and Allow: ${allowed.join(', ')}`, async () => {
+      for (const method of others.filter(m => !allowed.includes(m))) {
         const response = await rawRequest(server.url, {
           method,
           path: `/api/auth/${route}`,
@@ -501,7 +501,7 @@ describe('methods on the auth routes', () => {
           body: method === 'GET' ? undefined : '{"email":"x@example.com","password":"12345678"}',
         })
         expect(response.status, method).toBe(405)
-        expect(response.headers.allow?.[0], method).toBe(allowed)
+        expect(response.headers.allow?.[0], method).toBe(allowed.join(', '))
         expectJsonError(response, 405)
         expect(response.body).not.toMatch(/<html/i)
       }

@@ -276,7 +276,7 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it.each([
-      ['/api/auth/sessions', 'GET', ['POST', 'PUT', 'PATCH', 'DELETE']],
+      ['/api/auth/sessions', 'GET, HEAD', ['POST', 'PUT', 'PATCH', 'DELETE']],
       [`/api/auth/sessions/${'0'.repeat(32)}`, 'DELETE', ['GET', 'POST', 'PUT', 'PATCH']],
       ['/api/auth/logout-all', 'POST', ['GET', 'PUT', 'PATCH', 'DELETE']],
     ])('%s answers other methods with 405, Allow: %s and JSON', async (path, allow, methods) => {

@@ -1,1 +1,1 @@
-export default methodNotAllowed('GET')
+export default methodNotAllowed('GET', 'HEAD')
