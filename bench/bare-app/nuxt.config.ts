@@ -3,8 +3,8 @@
 // into bench/bare-app/.output. Same Nuxt, same compatibility date, no modules, no database.
 export default defineNuxtConfig({
   devtools: { enabled: false },
-  telemetry: false,
-  compatibilityDate: '2026-11-01',
   // Its own build directory, so that its build never shares one with the auth app's.
   buildDir: '.nuxt',
+  compatibilityDate: '2026-11-01',
+  telemetry: false,
 })
