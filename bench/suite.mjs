@@ -37,16 +37,13 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
       const baseline = await load.run(job(HEALTH, { duration: config.duration }))
       expectOutcomes('baseline', baseline, '200 true')
 
-      // Enough distinct sessions for about `duration` seconds at the baseline's rate.
-      const sessions = Math.max(config.connections * 100, Math.round(baseline.rps * config.duration))
-      const seed = newSeed()
-      await seeder.insertSessions({ tokens: { seed, count: sessions } })
+      // A short run first, to size the real one: enough distinct sessions for about `duration`
+      // seconds at the rate logouts actually go (seeding for the baseline's rate would make a
+      // slow backend run for minutes).
+      const { result: probe } = await endSessions({ load, job, seeder, count: config.connections * 200, name: 'logout (rate probe)' })
+      const sessions = Math.max(config.connections * 200, Math.round(probe.rps * config.duration))
       log(`throughput: logout, ${sessions} sessions each ended once`)
-      const before = await seeder.countSessions()
-      const valid = await load.run(job(LOGOUT, { amount: sessions, cookies: { seed, from: 0, count: sessions } }))
-      expectOutcomes('logout (valid session)', valid, '200 true', sessions)
-      const deleted = before - await seeder.countSessions()
-      if (deleted !== sessions) throw new Error(`logout (valid session): ${sessions} responses \`true\` but ${deleted} rows deleted`)
+      const { seed, result: valid } = await endSessions({ load, job, seeder, count: sessions, name: 'logout (valid session)' })
 
       log('throughput: logout with spent cookies')
       const spent = await load.run(job(LOGOUT, { duration: config.duration, cookies: { seed, from: 0, count: sessions } }))
@@ -70,6 +67,21 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
   finally {
     await server.stop()
   }
+}
+
+/**
+ * Seeds `count` sessions and ends each with one logout; fails unless every answer was
+ * `200 true` and the table lost exactly `count` rows.
+ */
+async function endSessions({ load, job, seeder, count, name }) {
+  const seed = newSeed()
+  await seeder.insertSessions({ tokens: { seed, count } })
+  const before = await seeder.countSessions()
+  const result = await load.run(job(LOGOUT, { amount: count, cookies: { seed, from: 0, count } }))
+  expectOutcomes(name, result, '200 true', count)
+  const deleted = before - await seeder.countSessions()
+  if (deleted !== count) throw new Error(`${name}: ${count} responses \`true\` but ${deleted} rows deleted`)
+  return { seed, result }
 }
 
 /**
