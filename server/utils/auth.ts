@@ -82,9 +82,9 @@ function prepareDeleteSession({ db, sessionTable }: Store) {
 const deleteSessionByStore = new WeakMap<Store, ReturnType<typeof prepareDeleteSession>>()
 
 /**
- * Logout's statement, built once per store: otherwise drizzle would build the SQL again and
- * have SQLite compile it again on every request, which cost more than the delete itself
- * (docs/benchmarks.md).
+ * Logout's statement, built once per store: otherwise drizzle would build the SQL again (and on
+ * SQLite compile a new statement) on every request, which cost about as much as the delete
+ * itself (docs/benchmarks.md).
  */
 function deleteSessionStatement(store: Store) {
   let statement = deleteSessionByStore.get(store)
