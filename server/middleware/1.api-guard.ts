@@ -6,7 +6,10 @@ export default defineEventHandler((event) => {
   if (!event.path.startsWith('/api/')) return
   if (event.path.startsWith('/api/auth/')) setResponseHeader(event, 'cache-control', 'no-store')
 
-  const { auth } = useRuntimeConfig(event)
+  // The config as read at start, not useRuntimeConfig(event): that one copies the whole config
+  // and looks every key up in the environment again, on every request, which cost this
+  // middleware more than everything else an /api request does (docs/benchmarks.md).
+  const { auth } = useRuntimeConfig()
   const trustedOrigins = trustedOriginsFrom(auth.trustedOrigins)
   const origin = getRequestHeader(event, 'origin')
 

@@ -1,13 +1,15 @@
 /**
  * Puts the signed-in user and session on event.context, re-sends the cookie when the session
- * slides, and blanks a cookie that names no valid session. The logout route is left alone: it
- * answers from the cookie itself, and validating (or sliding) a session it is about to end
- * would only cost a query.
+ * slides, and blanks a cookie that names no valid session. Routes that never read the session
+ * are left alone: logout answers from the cookie itself, and validating (or sliding) a session
+ * it is about to end would only cost a query; the health check needs no user.
  */
+const SESSIONLESS_PATHS = new Set(['/api/auth/logout', '/api/health'])
+
 export default defineEventHandler(async (event) => {
   event.context.user = null
   event.context.session = null
-  if (event.path.split('?', 1)[0] === '/api/auth/logout') return
+  if (SESSIONLESS_PATHS.has(event.path.split('?', 1)[0]!)) return
 
   const cookie = readSessionCookie(event)
   if (cookie.state === 'absent') return

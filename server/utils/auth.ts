@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import { Lucia, TimeSpan } from 'lucia'
 import type { Store } from '../database/store'
@@ -66,12 +66,30 @@ export function newSession(store: Store, userId: string, event: H3Event) {
  * too, but is false.
  */
 export async function endSession(sessionId: string): Promise<boolean> {
-  const { db, sessionTable, fromTime } = await useStore()
-  const [deleted] = await db
+  const store = await useStore()
+  const [deleted] = await deleteSessionStatement(store).execute({ sessionId })
+  return deleted !== undefined && store.fromTime(deleted.expiresAt).getTime() > Date.now()
+}
+
+function prepareDeleteSession({ db, sessionTable }: Store) {
+  return db
     .delete(sessionTable)
-    .where(eq(sessionTable.id, sessionId))
+    .where(eq(sessionTable.id, sql.placeholder('sessionId')))
     .returning({ expiresAt: sessionTable.expiresAt })
-  return deleted !== undefined && fromTime(deleted.expiresAt).getTime() > Date.now()
+    .prepare()
+}
+
+const deleteSessionByStore = new WeakMap<Store, ReturnType<typeof prepareDeleteSession>>()
+
+/**
+ * Logout's statement, built once per store: otherwise drizzle would build the SQL again (and on
+ * SQLite compile a new statement) on every request, which cost about as much as the delete
+ * itself (docs/benchmarks.md).
+ */
+function deleteSessionStatement(store: Store) {
+  let statement = deleteSessionByStore.get(store)
+  if (!statement) deleteSessionByStore.set(store, statement = prepareDeleteSession(store))
+  return statement
 }
 
 /** The signed-in user and session, or a 401. */

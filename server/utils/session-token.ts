@@ -66,17 +66,20 @@ export function serializeBlankSessionCookie(options: CookieOptions): string {
   })
 }
 
-/** `Secure` in production unless NUXT_AUTH_COOKIE_SECURE=false; never in development. */
-export function sessionCookieOptions(event: H3Event): CookieOptions {
-  return { secure: !import.meta.dev && useRuntimeConfig(event).auth.cookieSecure !== false }
+/**
+ * `Secure` in production unless NUXT_AUTH_COOKIE_SECURE=false; never in development. Read from
+ * the config as it was at start (see server/middleware/1.api-guard.ts for why not per event).
+ */
+export function sessionCookieOptions(): CookieOptions {
+  return { secure: !import.meta.dev && useRuntimeConfig().auth.cookieSecure !== false }
 }
 
 export function setSessionCookie(event: H3Event, token: string, expiresAt: Date): void {
-  replaceSessionCookieHeader(event, serializeSessionCookie(token, expiresAt, sessionCookieOptions(event)))
+  replaceSessionCookieHeader(event, serializeSessionCookie(token, expiresAt, sessionCookieOptions()))
 }
 
 export function setBlankSessionCookie(event: H3Event): void {
-  replaceSessionCookieHeader(event, serializeBlankSessionCookie(sessionCookieOptions(event)))
+  replaceSessionCookieHeader(event, serializeBlankSessionCookie(sessionCookieOptions()))
 }
 
 /** The last word on the session cookie wins: a handler can override what the middleware set. */

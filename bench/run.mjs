@@ -1,0 +1,116 @@
+// `npm run bench`: builds the auth app and a bare Nuxt app, measures them over loopback with
+// autocannon, prints a table and writes bench/results/latest.json. See docs/benchmarks.md.
+import { fork, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, platform, release, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createPostgresDatabase, openPostgresSeeder, openSqliteSeeder } from './database.mjs'
+import { evaluateTargets, formatReport } from './report.mjs'
+import { benchBackend, benchBareApp, benchColdStart } from './suite.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+process.chdir(root)
+
+const env = process.env
+const config = {
+  /** Seconds per throughput run. */
+  duration: Number(env.BENCH_DURATION || 10),
+  connections: Number(env.BENCH_CONNECTIONS || 10),
+  /** Logouts per table-size run (and requests in its baseline). */
+  latencyRequests: Number(env.BENCH_LATENCY_REQUESTS || 2000),
+  sizes: (env.BENCH_SIZES || '1000,100000,1000000').split(',').map(Number),
+  coldRuns: Number(env.BENCH_COLD_RUNS || 7),
+  postgresUrl: env.BENCH_SKIP_PG === '1' ? null : env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+}
+const log = message => console.error(`[bench] ${message}`)
+
+if (env.BENCH_SKIP_BUILD !== '1') {
+  // A DATABASE_URL in the shell must not make a PostgreSQL-only build (as in the tests); the
+  // two builds run one after the other, never at once.
+  build('auth app', ['nuxi', 'build'], { DATABASE_URL: '' })
+  build('bare app', ['nuxi', 'build', 'bench/bare-app'], {})
+}
+
+const load = startLoadGenerator()
+try {
+  const results = {
+    machine: {
+      date: new Date().toISOString(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      node: process.version,
+      platform: `${platform()} ${release()}`,
+    },
+    config,
+    backends: {},
+  }
+
+  log('backend: sqlite')
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'auth-bench-sqlite-'))
+  const sqliteFile = join(sqliteDir, 'app.db')
+  try {
+    results.backends.sqlite = await benchBackend({ load, config, log, databaseUrl: sqliteFile, openSeeder: () => openSqliteSeeder(sqliteFile) })
+  }
+  finally {
+    rmSync(sqliteDir, { recursive: true, force: true })
+  }
+
+  const database = config.postgresUrl && await createPostgresDatabase(config.postgresUrl)
+  if (database) {
+    log('backend: postgres')
+    try {
+      results.backends.postgres = await benchBackend({ load, config, log, databaseUrl: database.url, openSeeder: () => openPostgresSeeder(database.url) })
+    }
+    finally {
+      await database.drop()
+    }
+  }
+  else {
+    log(config.postgresUrl ? `no PostgreSQL server at ${config.postgresUrl}: skipped` : 'PostgreSQL skipped (BENCH_SKIP_PG=1)')
+  }
+
+  log('bare app')
+  results.bareApp = await benchBareApp({ load, config })
+  log('cold start')
+  results.coldStart = await benchColdStart({ config, log })
+  results.targets = evaluateTargets(results)
+
+  mkdirSync('bench/results', { recursive: true })
+  writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`)
+  console.log(formatReport(results))
+  console.log('\nwritten to bench/results/latest.json')
+}
+finally {
+  load.close()
+}
+
+function build(name, args, extraEnv) {
+  log(`building the ${name}`)
+  const result = spawnSync('npx', args, { env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  if (result.status !== 0) throw new Error(`${name} build failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`)
+}
+
+/** bench/load.mjs in a child process; `run(job)` resolves with its result. */
+function startLoadGenerator() {
+  const child = fork(fileURLToPath(new URL('load.mjs', import.meta.url)), { stdio: 'inherit' })
+  const pending = new Map()
+  let nextId = 0
+  child.on('message', ({ id, result, error }) => {
+    const { resolve, reject } = pending.get(id)
+    pending.delete(id)
+    if (error) reject(new Error(`load generator: ${error}`))
+    else resolve(result)
+  })
+  child.on('exit', (code) => {
+    for (const { reject } of pending.values()) reject(new Error(`load generator exited (${code})`))
+  })
+  return {
+    run: job => new Promise((resolve, reject) => {
+      const id = nextId++
+      pending.set(id, { resolve, reject })
+      child.send({ id, job })
+    }),
+    close: () => child.disconnect(),
+  }
+}

@@ -1,0 +1,98 @@
+// Production servers under test, each in its own process, and the plain HTTP requests the
+// orchestrator makes itself (cold-start probes); the load itself comes from bench/load.mjs.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { performance } from 'node:perf_hooks'
+
+const START_TIMEOUT_MS = 30_000
+
+/**
+ * Starts `node <entry>` on 127.0.0.1 and a free port, as the e2e tests do, and resolves once it
+ * prints `Listening on http://127.0.0.1:PORT`. BENCH_CPU_PROF=<dir> runs it under
+ * `node --cpu-prof`, writing a profile there when it exits.
+ */
+export async function startServer(entry, env = {}) {
+  const profileDir = process.env.BENCH_CPU_PROF
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+  const spawnedAt = performance.now()
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', chunk => (output += chunk))
+  child.stderr.on('data', chunk => (output += chunk))
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS)
+    child.stdout.on('data', () => {
+      const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (!match) return
+      clearTimeout(timer)
+      resolve(match[1])
+    })
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`${entry} exited (${code ?? signal}) before listening:\n${output}`))
+    })
+  })
+
+  return {
+    url,
+    spawnedAt,
+    /** Resident set size now, from /proc (Linux). */
+    rssBytes: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) * 1024,
+    logs: () => output,
+    stop: () => stopProcess(child),
+  }
+}
+
+/** SIGTERM (Nitro shuts down gracefully, and `--cpu-prof` writes its profile), SIGKILL after 10 s. */
+function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+/** One request on a fresh connection: `{ status, body }`, or the connection error. */
+export function httpRequest(url, { method = 'GET', headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', chunk => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/**
+ * Cold start: spawns the server and sends `probe` until it answers as `ok` says, then stops it.
+ * The time runs from just before spawn() to the first good response, so it covers Node's own
+ * start, loading the bundle, opening the database and the first request.
+ */
+export async function measureColdStart(entry, env, probe) {
+  const server = await startServer(entry, env)
+  try {
+    for (;;) {
+      const response = await httpRequest(new URL(probe.path, server.url), probe).catch(() => undefined)
+      if (response && probe.ok(response)) return performance.now() - server.spawnedAt
+      if (performance.now() - server.spawnedAt > START_TIMEOUT_MS) {
+        throw new Error(`${entry} never answered ${probe.path} as expected; last: ${JSON.stringify(response)}\n${server.logs()}`)
+      }
+      await new Promise(resolve => setTimeout(resolve, 2))
+    }
+  }
+  finally {
+    await server.stop()
+  }
+}
