@@ -51,7 +51,9 @@ export function serializeSessionCookie(token: string, expiresAt: Date, options: 
     sameSite: 'lax',
     path: '/',
     secure: options.secure,
-    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000)),
+    // Rounded up: a session expiring on a whole second, made a moment past one, gets its full
+    // 30 days rather than 30 days less a second (Expires, whole seconds too, says the same).
+    maxAge: Math.max(0, Math.ceil((expiresAt.getTime() - now) / 1000)),
     expires: expiresAt,
   })
 }

@@ -139,12 +139,14 @@ describe('serializeSessionCookie', () => {
   })
 
   it.each([
-    [1, '0'],
+    [0, '0'],
+    [1, '1'],
     [1000, '1'],
     [3600 * 1000, '3600'],
-    [3600 * 1000 + 999, '3600'],
-    [SESSION_LIFETIME_SECONDS * 1000 - 1, String(SESSION_LIFETIME_SECONDS - 1)],
-  ])('Max-Age is the whole seconds until expiry (%i ms → %s)', (ms, expected) => {
+    [3600 * 1000 + 1, '3601'],
+    // A session expiring on a whole second, made a moment past one, as newSession() makes them.
+    [SESSION_LIFETIME_SECONDS * 1000 - 1, String(SESSION_LIFETIME_SECONDS)],
+  ])('Max-Age is the seconds until expiry, rounded up so the cookie never ends before the session (%i ms → %s)', (ms, expected) => {
     const expiresAt = new Date(now + ms)
     const cookie = parseSetCookie(serializeSessionCookie(token, expiresAt, { secure: true }, now))
     expect(cookie.attributes.get('Max-Age')).toBe(expected)
