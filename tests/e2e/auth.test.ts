@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKEND, createBackend, type TestBackend } from '../support/backend'
+import { describe, expect, it } from 'vitest'
 import { call, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
-import { startServer, type TestServer } from '../support/server'
+import { onBackend, serveBackend, startServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
-const created = await createBackend()
-const skip = 'skip' in created ? created.skip : undefined
-let backend: TestBackend
-let server: TestServer
-
-beforeAll(async () => {
-  if ('skip' in created) return
-  backend = created
-  server = await startServer({ DATABASE_URL: backend.databaseUrl })
-})
-afterAll(async () => {
-  await server?.stop()
-  await backend?.close()
-})
+const api = await serveBackend()
+const { skip } = api
 
 const post = (path: string, body: unknown, options: { cookie?: string, headers?: Record<string, string> } = {}) =>
-  call(server.url, path, { method: 'POST', body, ...options })
+  call(api.server.url, path, { method: 'POST', body, ...options })
 
 const DAY = 24 * 60 * 60
 
-describe.skipIf(skip)(`POST /api/auth/signup on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip)(onBackend('POST /api/auth/signup', skip), () => {
   it('creates the user and a session: 201, normalised email, hashed token, argon2id password', async () => {
     const email = uniqueEmail()
     const response = await post('/api/auth/signup', { email: `  ${email.toUpperCase()} `, password: PASSWORD, user_agent: 'ignored' }, { headers: { 'user-agent': `agent-${'x'.repeat(400)}` } })
@@ -42,14 +29,14 @@ describe.skipIf(skip)(`POST /api/auth/signup on ${BACKEND}${skip ? ` (skipped: $
     expect(maxAge).toBeLessThanOrEqual(30 * DAY)
     expect(Date.parse(cookie.attributes.expires!)).toBeGreaterThan(Date.now() + 30 * DAY * 1000 - 120_000)
 
-    const row = await backend.sessionById(sha256Hex(cookie.value))
+    const row = await api.backend.sessionById(sha256Hex(cookie.value))
     expect(row?.userId).toBe(user.id)
-    expect(await backend.sessionById(cookie.value)).toBeUndefined()
+    expect(await api.backend.sessionById(cookie.value)).toBeUndefined()
     expect(row!.expiresAt.getTime()).toBe(Date.parse(cookie.attributes.expires!))
     expect(Math.abs(row!.createdAt.getTime() - Date.now())).toBeLessThan(60_000)
     expect(row!.userAgent).toHaveLength(256)
 
-    const stored = await backend.userById(user.id)
+    const stored = await api.backend.userById(user.id)
     expect(stored?.email).toBe(email)
     expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(stored?.passwordHash).not.toContain(PASSWORD)
@@ -57,12 +44,12 @@ describe.skipIf(skip)(`POST /api/auth/signup on ${BACKEND}${skip ? ` (skipped: $
 
   it('answers 409 for a taken email, whatever its case, and creates nothing', async () => {
     const email = uniqueEmail()
-    await signUpUser(server.url, email)
-    const before = await backend.count('user')
+    await signUpUser(api.server.url, email)
+    const before = await api.backend.count('user')
     const response = await post('/api/auth/signup', { email: email.toUpperCase(), password: 'another password' })
     expect(response.status).toBe(409)
     expect(sessionSetCookie(response)).toBeUndefined()
-    expect(await backend.count('user')).toBe(before)
+    expect(await api.backend.count('user')).toBe(before)
   })
 
   it.each([
@@ -107,7 +94,7 @@ describe.skipIf(skip)(`POST /api/auth/signup on ${BACKEND}${skip ? ` (skipped: $
 describe.skipIf(skip)('POST /api/auth/login', () => {
   it('issues a new session on every login, ending the one the browser had', async () => {
     const email = uniqueEmail()
-    const first = await signUpUser(server.url, email)
+    const first = await signUpUser(api.server.url, email)
     const response = await post('/api/auth/login', { email: email.toUpperCase(), password: PASSWORD }, { cookie: first.cookie })
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
@@ -117,13 +104,13 @@ describe.skipIf(skip)('POST /api/auth/login', () => {
     expect(cookie.value).not.toBe(first.token)
     expect(cookie.attributes).toMatchObject({ path: '/', samesite: 'Lax', httponly: '', secure: '' })
 
-    expect((await call(server.url, '/api/auth/me', { cookie: `auth_session=${cookie.value}` })).status).toBe(200)
-    expect((await call(server.url, '/api/auth/me', { cookie: first.cookie })).status).toBe(401)
+    expect((await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${cookie.value}` })).status).toBe(200)
+    expect((await call(api.server.url, '/api/auth/me', { cookie: first.cookie })).status).toBe(401)
   })
 
   it('answers an unknown email and a wrong password with the same 401', async () => {
     const email = uniqueEmail()
-    await signUpUser(server.url, email)
+    await signUpUser(api.server.url, email)
     const wrongPassword = await post('/api/auth/login', { email, password: 'not the password' })
     const unknownEmail = await post('/api/auth/login', { email: uniqueEmail(), password: 'not the password' })
     expect(wrongPassword.status).toBe(401)
@@ -141,8 +128,8 @@ describe.skipIf(skip)('POST /api/auth/login', () => {
 
 describe.skipIf(skip)('GET /api/auth/me', () => {
   it('returns the user and the session expiry', async () => {
-    const { user, cookie } = await signUpUser(server.url)
-    const response = await call(server.url, '/api/auth/me', { cookie })
+    const { user, cookie } = await signUpUser(api.server.url)
+    const response = await call(api.server.url, '/api/auth/me', { cookie })
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
     const body = await response.json() as { user: unknown, session: { expiresAt: string } }
@@ -153,42 +140,42 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
   })
 
   it('answers 401 without a session, and blanks a cookie that names none', async () => {
-    const none = await call(server.url, '/api/auth/me')
+    const none = await call(api.server.url, '/api/auth/me')
     expect(none.status).toBe(401)
     expect(sessionSetCookie(none)).toBeUndefined()
 
-    const stale = await call(server.url, '/api/auth/me', { cookie: `auth_session=${'b'.repeat(40)}` })
+    const stale = await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${'b'.repeat(40)}` })
     expect(stale.status).toBe(401)
     expect(sessionSetCookie(stale)?.attributes['max-age']).toBe('0')
   })
 
   it('answers HEAD as it would GET, without a body, on /me and /sessions', async () => {
-    const { cookie } = await signUpUser(server.url)
+    const { cookie } = await signUpUser(api.server.url)
     for (const path of ['/api/auth/me', '/api/auth/sessions']) {
-      const signedIn = await call(server.url, path, { method: 'HEAD', cookie })
+      const signedIn = await call(api.server.url, path, { method: 'HEAD', cookie })
       expect(signedIn.status, path).toBe(200)
       expect(signedIn.headers.get('content-type'), path).toMatch(/^application\/json/)
       expect(await signedIn.text(), path).toBe('')
-      expect((await call(server.url, path, { method: 'HEAD' })).status, path).toBe(401)
+      expect((await call(api.server.url, path, { method: 'HEAD' })).status, path).toBe(401)
     }
   })
 
   it('slides a session in the second half of its life and re-sends the cookie', async () => {
-    const { token, cookie } = await signUpUser(server.url)
+    const { token, cookie } = await signUpUser(api.server.url)
     const tenDaysLeft = new Date(Date.now() + 10 * DAY * 1000)
-    await backend.setSessionExpiry(sha256Hex(token), tenDaysLeft)
+    await api.backend.setSessionExpiry(sha256Hex(token), tenDaysLeft)
 
-    const response = await call(server.url, '/api/auth/me', { cookie })
+    const response = await call(api.server.url, '/api/auth/me', { cookie })
     expect(response.status).toBe(200)
     const refreshed = sessionSetCookie(response)!
     expect(refreshed.value).toBe(token)
     expect(Number(refreshed.attributes['max-age'])).toBeGreaterThan(29 * DAY)
-    const row = await backend.sessionById(sha256Hex(token))
+    const row = await api.backend.sessionById(sha256Hex(token))
     expect(row!.expiresAt.getTime()).toBeGreaterThan(tenDaysLeft.getTime() + 19 * DAY * 1000)
   })
 
   it('answers 405 as JSON for other methods', async () => {
-    const response = await call(server.url, '/api/auth/me', { method: 'POST', headers: { accept: 'text/html' } })
+    const response = await call(api.server.url, '/api/auth/me', { method: 'POST', headers: { accept: 'text/html' } })
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('GET, HEAD')
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
@@ -197,7 +184,7 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
 
 describe.skipIf(skip)('unknown API paths', () => {
   it('answer a JSON 404', async () => {
-    const response = await call(server.url, '/api/nope', { headers: { accept: 'text/html' } })
+    const response = await call(api.server.url, '/api/nope', { headers: { accept: 'text/html' } })
     expect(response.status).toBe(404)
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
   })
@@ -205,7 +192,7 @@ describe.skipIf(skip)('unknown API paths', () => {
 
 describe.skipIf(skip)('NUXT_AUTH_COOKIE_SECURE=false', () => {
   it('drops Secure for plain-HTTP production use, keeping the other attributes', async () => {
-    const plain = await startServer({ DATABASE_URL: backend.databaseUrl, NUXT_AUTH_COOKIE_SECURE: 'false' })
+    const plain = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_COOKIE_SECURE: 'false' })
     try {
       const response = await call(plain.url, '/api/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } })
       const cookie = sessionSetCookie(response)!

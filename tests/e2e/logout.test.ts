@@ -1,54 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKEND, createBackend, type TestBackend } from '../support/backend'
-import { call, sessionSetCookie, signUpUser, type ParsedCookie } from '../support/client'
-import { startServer, type TestServer } from '../support/server'
+import { describe, expect, it } from 'vitest'
+import { call, sessionSetCookie, signUpUser } from '../support/client'
+import { expectBlankCookie, expectJsonError } from '../support/expect'
+import { onBackend, serveBackend } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
 const TRUSTED = 'https://app.trusted.example'
 
-const created = await createBackend()
-const skip = 'skip' in created ? created.skip : undefined
-let backend: TestBackend
-let server: TestServer
-
-beforeAll(async () => {
-  if ('skip' in created) return
-  backend = created
-  server = await startServer({ DATABASE_URL: backend.databaseUrl, NUXT_AUTH_TRUSTED_ORIGINS: `${TRUSTED}, https://other.trusted.example` })
-})
-afterAll(async () => {
-  await server?.stop()
-  await backend?.close()
-})
+const api = await serveBackend({ NUXT_AUTH_TRUSTED_ORIGINS: `${TRUSTED}, https://other.trusted.example` })
+const { skip } = api
 
 const logout = (cookie?: string, headers?: Record<string, string>) =>
-  call(server.url, '/api/auth/logout', { method: 'POST', cookie, headers })
+  call(api.server.url, '/api/auth/logout', { method: 'POST', cookie, headers })
 
-const sessionRow = (token: string) => backend.sessionById(sha256Hex(token))
+const sessionRow = (token: string) => api.backend.sessionById(sha256Hex(token))
 
-function expectBlankCookie(cookie: ParsedCookie | undefined) {
-  expect(cookie).toBeDefined()
-  expect(cookie!.value).toBe('')
-  expect(cookie!.attributes['max-age']).toBe('0')
-  expect(cookie!.attributes.path).toBe('/')
-  expect(cookie!.attributes.samesite).toBe('Lax')
-  expect(cookie!.attributes).toHaveProperty('httponly')
-}
-
-async function expectJsonError(response: Response, status: number) {
-  expect(response.status).toBe(status)
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-  const body = await response.json() as Record<string, unknown>
-  expect(body.statusCode).toBe(status)
-  expect(typeof body.message).toBe('string')
-  expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+|SQLITE|select |delete from/i)
-  return body
-}
-
-describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip)(onBackend('POST /api/auth/logout', skip), () => {
   it('ends an active session: 200 true as bare JSON, blank cookie, row gone', async () => {
-    const { token, cookie } = await signUpUser(server.url)
+    const { token, cookie } = await signUpUser(api.server.url)
     expect(await sessionRow(token)).toBeDefined()
 
     const response = await logout(cookie)
@@ -59,12 +28,12 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
     expectBlankCookie(sessionSetCookie(response))
     expect(await sessionRow(token)).toBeUndefined()
 
-    const me = await call(server.url, '/api/auth/me', { cookie })
+    const me = await call(api.server.url, '/api/auth/me', { cookie })
     expect(me.status).toBe(401)
   })
 
   it('answers 200 false for the same cookie again, and for an unknown well-formed token', async () => {
-    const { cookie } = await signUpUser(server.url)
+    const { cookie } = await signUpUser(api.server.url)
     expect(await (await logout(cookie)).json()).toBe(true)
 
     const again = await logout(cookie)
@@ -79,8 +48,8 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
   })
 
   it('answers 200 false for an expired session and deletes its row', async () => {
-    const { token, cookie } = await signUpUser(server.url)
-    await backend.setSessionExpiry(sha256Hex(token), new Date(Date.now() - 1000))
+    const { token, cookie } = await signUpUser(api.server.url)
+    await api.backend.setSessionExpiry(sha256Hex(token), new Date(Date.now() - 1000))
 
     const response = await logout(cookie)
     expect(response.status).toBe(200)
@@ -99,25 +68,25 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
   })
 
   it('answers 401 and blanks a malformed cookie without touching any session', async () => {
-    const { token } = await signUpUser(server.url)
-    const before = await backend.count('session')
+    const { token } = await signUpUser(api.server.url)
+    const before = await api.backend.count('session')
     for (const value of ['xyz', token.toUpperCase(), `${token}a`, token.slice(1), `${token.slice(0, 39)}1`, sha256Hex(token)]) {
       const response = await logout(`auth_session=${value}`)
       await expectJsonError(response, 401)
       expectBlankCookie(sessionSetCookie(response))
     }
-    expect(await backend.count('session')).toBe(before)
+    expect(await api.backend.count('session')).toBe(before)
     expect(await sessionRow(token)).toBeDefined()
   })
 
   it('refuses a browser request from an untrusted origin with 403, no cookie change, session intact', async () => {
-    const { token, cookie } = await signUpUser(server.url)
+    const { token, cookie } = await signUpUser(api.server.url)
     const cases: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'null' },
-      { origin: new URL(server.url).origin.replace(/:\d+$/, ':1') },
+      { origin: new URL(api.server.url).origin.replace(/:\d+$/, ':1') },
     ]
     for (const headers of cases) {
       const response = await logout(cookie, headers)
@@ -129,9 +98,9 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
   })
 
   it('accepts same-origin browser requests (by Origin or Sec-Fetch-Site)', async () => {
-    const sameOrigin: Record<string, string>[] = [{ origin: server.url }, { 'sec-fetch-site': 'same-origin', 'origin': server.url }, { 'sec-fetch-site': 'none' }]
+    const sameOrigin: Record<string, string>[] = [{ origin: api.server.url }, { 'sec-fetch-site': 'same-origin', 'origin': api.server.url }, { 'sec-fetch-site': 'none' }]
     for (const headers of sameOrigin) {
-      const { cookie } = await signUpUser(server.url)
+      const { cookie } = await signUpUser(api.server.url)
       const response = await logout(cookie, headers)
       expect(response.status).toBe(200)
       expect(await response.json()).toBe(true)
@@ -139,7 +108,7 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
   })
 
   it('answers a trusted origin with CORS-with-credentials, and its preflight', async () => {
-    const preflight = await call(server.url, '/api/auth/logout', {
+    const preflight = await call(api.server.url, '/api/auth/logout', {
       method: 'OPTIONS',
       headers: { 'origin': TRUSTED, 'access-control-request-method': 'POST' },
     })
@@ -148,7 +117,7 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true')
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
 
-    const { cookie } = await signUpUser(server.url)
+    const { cookie } = await signUpUser(api.server.url)
     const response = await logout(cookie, { 'origin': TRUSTED, 'sec-fetch-site': 'cross-site' })
     expect(response.status).toBe(200)
     expect(await response.json()).toBe(true)
@@ -156,7 +125,7 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
     expect(response.headers.get('access-control-allow-credentials')).toBe('true')
     expect(response.headers.get('vary')).toMatch(/origin/i)
 
-    const untrustedPreflight = await call(server.url, '/api/auth/logout', {
+    const untrustedPreflight = await call(api.server.url, '/api/auth/logout', {
       method: 'OPTIONS',
       headers: { 'origin': 'https://evil.example', 'access-control-request-method': 'POST' },
     })
@@ -166,23 +135,23 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
 
   it('answers other methods with 405, Allow: POST and JSON, even when a browser asks for HTML', async () => {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
-      const response = await call(server.url, '/api/auth/logout', { method, headers: { accept: 'text/html,application/xhtml+xml' } })
+      const response = await call(api.server.url, '/api/auth/logout', { method, headers: { accept: 'text/html,application/xhtml+xml' } })
       await expectJsonError(response, 405)
       expect(response.headers.get('allow')).toBe('POST')
     }
   })
 
   it('gives exactly one true to concurrent logouts of one session', async () => {
-    const { cookie } = await signUpUser(server.url)
+    const { cookie } = await signUpUser(api.server.url)
     const results = await Promise.all(Array.from({ length: 20 }, async () => (await logout(cookie)).json()))
     expect(results.filter(r => r === true)).toHaveLength(1)
     expect(results.filter(r => r === false)).toHaveLength(19)
   })
 
   it('answers 500 with a generic body and keeps the cookie when the store fails, then recovers', async () => {
-    const { token, cookie } = await signUpUser(server.url)
+    const { token, cookie } = await signUpUser(api.server.url)
     // Another writer holds the session table's lock past the server's lock timeout (5 s).
-    const release = await backend.holdWriteLock()
+    const release = await api.backend.holdWriteLock()
     let response: Response
     try {
       response = await logout(cookie)
@@ -194,7 +163,7 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
     expect(body.message).not.toMatch(/lock|busy|sqlite/i)
     expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/)
     expect(response.headers.getSetCookie()).toEqual([])
-    expect(await server.waitForLog(String(body.requestId))).toMatch(backend.lockTimeoutLog)
+    expect(await api.server.waitForLog(String(body.requestId))).toMatch(api.backend.lockTimeoutLog)
     expect(await sessionRow(token)).toBeDefined()
 
     const retry = await logout(cookie)
@@ -203,11 +172,11 @@ describe.skipIf(skip)(`POST /api/auth/logout on ${BACKEND}${skip ? ` (skipped: $
   }, 20_000)
 
   it('keeps the token itself out of the database', async () => {
-    const { token } = await signUpUser(server.url)
+    const { token } = await signUpUser(api.server.url)
     expect(await sessionRow(token)).toBeDefined()
-    expect(await backend.dump()).not.toContain(token)
-    if (backend.name === 'sqlite') {
-      for (const file of [backend.databaseUrl, `${backend.databaseUrl}-wal`].filter(existsSync)) {
+    expect(await api.backend.dump()).not.toContain(token)
+    if (api.backend.name === 'sqlite') {
+      for (const file of [api.backend.databaseUrl, `${api.backend.databaseUrl}-wal`].filter(existsSync)) {
         expect(readFileSync(file).includes(token)).toBe(false)
       }
     }

@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKEND, createBackend, type TestBackend } from '../support/backend'
-import { call, PASSWORD, sessionSetCookie, signUpUser, type ParsedCookie } from '../support/client'
-import { startServer, type TestServer } from '../support/server'
+import { describe, expect, it } from 'vitest'
+import { call, PASSWORD, sessionSetCookie, signUpUser } from '../support/client'
+import { expectBlankCookie, expectJsonError } from '../support/expect'
+import { onBackend, serveBackend } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
-const created = await createBackend()
-const skip = 'skip' in created ? created.skip : undefined
-let backend: TestBackend
-let server: TestServer
-
-beforeAll(async () => {
-  if ('skip' in created) return
-  backend = created
-  server = await startServer({ DATABASE_URL: backend.databaseUrl })
-})
-afterAll(async () => {
-  await server?.stop()
-  await backend?.close()
-})
+const api = await serveBackend()
+const { skip } = api
 
 interface SessionEntry {
   id: string
@@ -35,7 +23,7 @@ const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebK
 
 /** Logs the user in once more, as another device with this User-Agent. */
 async function logIn(email: string, userAgent?: string) {
-  const response = await call(server.url, '/api/auth/login', {
+  const response = await call(api.server.url, '/api/auth/login', {
     body: { email, password: PASSWORD },
     headers: userAgent ? { 'user-agent': userAgent } : {},
   })
@@ -45,44 +33,26 @@ async function logIn(email: string, userAgent?: string) {
 }
 
 async function listSessions(cookie: string): Promise<SessionEntry[]> {
-  const response = await call(server.url, '/api/auth/sessions', { cookie })
+  const response = await call(api.server.url, '/api/auth/sessions', { cookie })
   expect(response.status).toBe(200)
   return await response.json() as SessionEntry[]
 }
 
 const endSession = (cookie: string | undefined, id: string) =>
-  call(server.url, `/api/auth/sessions/${id}`, { method: 'DELETE', cookie })
+  call(api.server.url, `/api/auth/sessions/${id}`, { method: 'DELETE', cookie })
 
-const logoutAll = (cookie?: string) => call(server.url, '/api/auth/logout-all', { method: 'POST', cookie })
+const logoutAll = (cookie?: string) => call(api.server.url, '/api/auth/logout-all', { method: 'POST', cookie })
 
-const meStatus = async (cookie: string) => (await call(server.url, '/api/auth/me', { cookie })).status
+const meStatus = async (cookie: string) => (await call(api.server.url, '/api/auth/me', { cookie })).status
 
-function expectBlankCookie(cookie: ParsedCookie | undefined) {
-  expect(cookie).toBeDefined()
-  expect(cookie!.value).toBe('')
-  expect(cookie!.attributes['max-age']).toBe('0')
-  expect(cookie!.attributes.path).toBe('/')
-  expect(cookie!.attributes.samesite).toBe('Lax')
-  expect(cookie!.attributes).toHaveProperty('httponly')
-}
-
-async function expectJsonError(response: Response, status: number) {
-  expect(response.status).toBe(status)
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-  const body = await response.json() as Record<string, unknown>
-  expect(body.statusCode).toBe(status)
-  expect(typeof body.message).toBe('string')
-  return body
-}
-
-describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip)(onBackend('session management', skip), () => {
   describe('GET /api/auth/sessions', () => {
     it('lists the caller\'s active sessions with ISO dates, the user agent, and the current one marked', async () => {
-      const signup = await signUpUser(server.url)
+      const signup = await signUpUser(api.server.url)
       const firefox = await logIn(signup.user.email, FIREFOX)
       const safari = await logIn(signup.user.email, SAFARI)
 
-      const response = await call(server.url, '/api/auth/sessions', { cookie: firefox.cookie })
+      const response = await call(api.server.url, '/api/auth/sessions', { cookie: firefox.cookie })
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/^application\/json/)
       expect(response.headers.get('cache-control')).toBe('no-store')
@@ -108,13 +78,13 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
       expect(fromSafari[0]).toMatchObject({ current: true, userAgent: SAFARI })
       expect(fromSafari.map(s => s.id).sort()).toEqual(sessions.map(s => s.id).sort())
       // The row's expiry as stored, to the second.
-      const row = await backend.sessionById(sha256Hex(safari.token))
+      const row = await api.backend.sessionById(sha256Hex(safari.token))
       expect(fromSafari[0]!.expiresAt).toBe(row!.expiresAt.toISOString())
       expect(fromSafari[0]!.createdAt).toBe(row!.createdAt.toISOString())
     })
 
     it('gives a public id that is neither the token, nor its hash, nor any part of them', async () => {
-      const { token, cookie } = await signUpUser(server.url)
+      const { token, cookie } = await signUpUser(api.server.url)
       const [session] = await listSessions(cookie)
       const rowId = sha256Hex(token)
       expect(session!.id).not.toBe(token)
@@ -123,18 +93,18 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
       expect(sha256Hex(session!.id)).not.toBe(rowId)
       expect(session!.id).toBe(createHash('sha256').update(`public:${rowId}`).digest('hex').slice(0, 32))
 
-      // The public id is no cookie and names no session to the server.
-      const asCookie = await call(server.url, '/api/auth/me', { cookie: `auth_session=${session!.id}` })
+      // The public id is no cookie and names no session to the api.server.
+      const asCookie = await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${session!.id}` })
       expect(asCookie.status).toBe(401)
-      expect(await backend.sessionById(session!.id)).toBeUndefined()
+      expect(await api.backend.sessionById(session!.id)).toBeUndefined()
     })
 
     it('lists only the caller\'s own sessions, and no expired ones', async () => {
-      const alice = await signUpUser(server.url)
-      const bob = await signUpUser(server.url)
+      const alice = await signUpUser(api.server.url)
+      const bob = await signUpUser(api.server.url)
       await logIn(bob.user.email)
       const old = await logIn(alice.user.email)
-      await backend.setSessionExpiry(sha256Hex(old.token), new Date(Date.now() - 1000))
+      await api.backend.setSessionExpiry(sha256Hex(old.token), new Date(Date.now() - 1000))
 
       const aliceSessions = await listSessions(alice.cookie)
       expect(aliceSessions).toHaveLength(1)
@@ -145,7 +115,7 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it('keeps at most 256 characters of a long user agent', async () => {
-      const { user } = await signUpUser(server.url)
+      const { user } = await signUpUser(api.server.url)
       const long = await logIn(user.email, `Mozilla/5.0 ${'x'.repeat(400)}`)
       const [entry] = await listSessions(long.cookie)
       expect(entry!.userAgent).toBe(`Mozilla/5.0 ${'x'.repeat(400)}`.slice(0, 256))
@@ -154,7 +124,7 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
 
   describe('DELETE /api/auth/sessions/:id', () => {
     it('ends another session of the caller: 200 true, that cookie is then 401, the caller\'s is not', async () => {
-      const laptop = await signUpUser(server.url)
+      const laptop = await signUpUser(api.server.url)
       const phone = await logIn(laptop.user.email, SAFARI)
       const sessions = await listSessions(laptop.cookie)
       const other = sessions.find(s => !s.current)!
@@ -167,7 +137,7 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
       // Not the caller's session: the caller's cookie is left alone.
       expect(sessionSetCookie(response)?.value ?? 'kept').not.toBe('')
 
-      expect(await backend.sessionById(sha256Hex(phone.token))).toBeUndefined()
+      expect(await api.backend.sessionById(sha256Hex(phone.token))).toBeUndefined()
       expect(await meStatus(phone.cookie)).toBe(401)
       expect(await meStatus(laptop.cookie)).toBe(200)
       expect((await listSessions(laptop.cookie)).map(s => s.id)).toEqual([sessions.find(s => s.current)!.id])
@@ -177,8 +147,8 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it('answers 404 for an unknown id, a malformed one, and another user\'s session, which stays', async () => {
-      const alice = await signUpUser(server.url)
-      const bob = await signUpUser(server.url)
+      const alice = await signUpUser(api.server.url)
+      const bob = await signUpUser(api.server.url)
       const [bobSession] = await listSessions(bob.cookie)
 
       for (const id of ['0'.repeat(32), 'not-a-session', sha256Hex(bob.token), bob.token, bobSession!.id.toUpperCase()]) {
@@ -195,18 +165,18 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it('treats ending the caller\'s own current session as a logout: true and a blank cookie', async () => {
-      const { token, cookie } = await signUpUser(server.url)
+      const { token, cookie } = await signUpUser(api.server.url)
       const [current] = await listSessions(cookie)
       const response = await endSession(cookie, current!.id)
       expect(response.status).toBe(200)
       expect(await response.json()).toBe(true)
       expectBlankCookie(sessionSetCookie(response))
-      expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
+      expect(await api.backend.sessionById(sha256Hex(token))).toBeUndefined()
       expect(await meStatus(cookie)).toBe(401)
     })
 
     it('gives exactly one true to concurrent deletes of one session', async () => {
-      const laptop = await signUpUser(server.url)
+      const laptop = await signUpUser(api.server.url)
       await logIn(laptop.user.email)
       const other = (await listSessions(laptop.cookie)).find(s => !s.current)!
       const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await endSession(laptop.cookie, other.id)).status))
@@ -217,12 +187,12 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
 
   describe('POST /api/auth/logout-all', () => {
     it('ends every session of the caller: { ended: N }, a blank cookie, every cookie of that user 401', async () => {
-      const first = await signUpUser(server.url)
+      const first = await signUpUser(api.server.url)
       const devices = [await logIn(first.user.email, FIREFOX), await logIn(first.user.email, SAFARI), await logIn(first.user.email)]
       const expired = await logIn(first.user.email)
-      await backend.setSessionExpiry(sha256Hex(expired.token), new Date(Date.now() - 1000))
-      const bystander = await signUpUser(server.url)
-      const sessionsBefore = await backend.count('session')
+      await api.backend.setSessionExpiry(sha256Hex(expired.token), new Date(Date.now() - 1000))
+      const bystander = await signUpUser(api.server.url)
+      const sessionsBefore = await api.backend.count('session')
 
       const response = await logoutAll(devices[0]!.cookie)
       expect(response.status).toBe(200)
@@ -233,8 +203,8 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
       expectBlankCookie(sessionSetCookie(response))
 
       for (const { cookie } of [first, ...devices, expired]) expect(await meStatus(cookie)).toBe(401)
-      for (const { token } of [first, ...devices, expired]) expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
-      expect(await backend.count('session')).toBe(sessionsBefore - 5)
+      for (const { token } of [first, ...devices, expired]) expect(await api.backend.sessionById(sha256Hex(token))).toBeUndefined()
+      expect(await api.backend.count('session')).toBe(sessionsBefore - 5)
 
       // Other users are untouched.
       expect(await meStatus(bystander.cookie)).toBe(200)
@@ -245,7 +215,7 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it('ends a lone session: { ended: 1 }', async () => {
-      const { cookie } = await signUpUser(server.url)
+      const { cookie } = await signUpUser(api.server.url)
       const response = await logoutAll(cookie)
       expect(await response.json()).toEqual({ ended: 1 })
       expectBlankCookie(sessionSetCookie(response))
@@ -255,14 +225,14 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
 
   describe('all three', () => {
     const requests: Array<[string, (cookie?: string) => Promise<Response>]> = [
-      ['GET /api/auth/sessions', cookie => call(server.url, '/api/auth/sessions', { cookie })],
+      ['GET /api/auth/sessions', cookie => call(api.server.url, '/api/auth/sessions', { cookie })],
       ['DELETE /api/auth/sessions/:id', cookie => endSession(cookie, '0'.repeat(32))],
       ['POST /api/auth/logout-all', cookie => logoutAll(cookie)],
     ]
 
     it.each(requests)('%s answers 401 without a valid session', async (_, request) => {
-      const { cookie: loggedOut } = await signUpUser(server.url)
-      expect(await (await call(server.url, '/api/auth/logout', { method: 'POST', cookie: loggedOut })).json()).toBe(true)
+      const { cookie: loggedOut } = await signUpUser(api.server.url)
+      expect(await (await call(api.server.url, '/api/auth/logout', { method: 'POST', cookie: loggedOut })).json()).toBe(true)
 
       for (const cookie of [undefined, 'auth_session=', `auth_session=${'a'.repeat(40)}`, loggedOut]) {
         const response = await request(cookie)
@@ -280,9 +250,9 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
       [`/api/auth/sessions/${'0'.repeat(32)}`, 'DELETE', ['GET', 'POST', 'PUT', 'PATCH']],
       ['/api/auth/logout-all', 'POST', ['GET', 'PUT', 'PATCH', 'DELETE']],
     ])('%s answers other methods with 405, Allow: %s and JSON', async (path, allow, methods) => {
-      const { cookie } = await signUpUser(server.url)
+      const { cookie } = await signUpUser(api.server.url)
       for (const method of methods) {
-        const response = await call(server.url, path, { method, cookie, headers: { accept: 'text/html,application/xhtml+xml' } })
+        const response = await call(api.server.url, path, { method, cookie, headers: { accept: 'text/html,application/xhtml+xml' } })
         await expectJsonError(response, 405)
         expect(response.headers.get('allow')).toBe(allow)
       }
@@ -290,13 +260,13 @@ describe.skipIf(skip)(`session management on ${BACKEND}${skip ? ` (skipped: ${sk
     })
 
     it('refuses DELETE and logout-all from an untrusted origin with 403, sessions intact', async () => {
-      const laptop = await signUpUser(server.url)
+      const laptop = await signUpUser(api.server.url)
       await logIn(laptop.user.email)
       const other = (await listSessions(laptop.cookie)).find(s => !s.current)!
       const headers = { 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site' }
 
-      await expectJsonError(await call(server.url, `/api/auth/sessions/${other.id}`, { method: 'DELETE', cookie: laptop.cookie, headers }), 403)
-      await expectJsonError(await call(server.url, '/api/auth/logout-all', { method: 'POST', cookie: laptop.cookie, headers }), 403)
+      await expectJsonError(await call(api.server.url, `/api/auth/sessions/${other.id}`, { method: 'DELETE', cookie: laptop.cookie, headers }), 403)
+      await expectJsonError(await call(api.server.url, '/api/auth/logout-all', { method: 'POST', cookie: laptop.cookie, headers }), 403)
       expect(await listSessions(laptop.cookie)).toHaveLength(2)
     })
   })

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
+import { BACKEND, createBackend, type TestBackend } from './backend'
 
 export interface TestServer {
   url: string
@@ -95,3 +97,33 @@ function stopProcess(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM')
   })
 }
+
+export interface BackendServer {
+  /** Why this file's tests are skipped (no PostgreSQL locally), or undefined. */
+  skip: string | undefined
+  /** This run's backend (TEST_BACKEND) and a production server on it, once beforeAll has run. */
+  backend: TestBackend
+  server: TestServer
+}
+
+/**
+ * The frame of most API test files: a database on this run's backend, and one production
+ * server on it, started before the file's tests and stopped (the database dropped) after them.
+ */
+export async function serveBackend(env: Record<string, string> = {}): Promise<BackendServer> {
+  const created = await createBackend()
+  const frame = { skip: 'skip' in created ? created.skip : undefined } as BackendServer
+  beforeAll(async () => {
+    if ('skip' in created) return
+    frame.backend = created
+    frame.server = await startServer({ DATABASE_URL: created.databaseUrl, ...env })
+  })
+  afterAll(async () => {
+    await frame.server?.stop()
+    await frame.backend?.close()
+  })
+  return frame
+}
+
+/** A describe title that says which backend it ran on, or why it was skipped. */
+export const onBackend = (title: string, skip: string | undefined) => `${title} on ${BACKEND}${skip ? ` (skipped: ${skip})` : ''}`
