@@ -51,11 +51,10 @@ export async function openSqlite(path: string): Promise<Store> {
  * A worker thread does them instead; if it cannot start or stops, they are inline again.
  */
 function checkpointInBackground(client: Database.Database, path: string): Checkpointer | undefined {
-  const inline = () => client.open && client.pragma('wal_autocheckpoint = 1000')
   try {
     const checkpointer = startCheckpointer(path, (error) => {
       console.error('[db] the SQLite checkpoint worker stopped; checkpointing inline again:', error)
-      inline()
+      if (client.open) client.pragma('wal_autocheckpoint = 1000')
     })
     client.pragma('wal_autocheckpoint = 0')
     return checkpointer
