@@ -19,7 +19,11 @@ export default defineNitroPlugin(() => {
  */
 function lazyRedisDriver(options: RedisOptions): Driver {
   let loading: Promise<Driver> | undefined
-  const redis = () => (loading ??= import('unstorage/drivers/redis').then(module => module.default(options)))
+  // A failed import is not kept, so that the next attempt tries again instead of failing for good.
+  const redis = () => (loading ??= import('unstorage/drivers/redis').then(module => module.default(options)).catch((error: unknown) => {
+    loading = undefined
+    throw error
+  }))
   return {
     name: 'redis',
     options,

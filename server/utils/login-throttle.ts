@@ -17,7 +17,7 @@ export const ATTEMPT_STORAGE = 'auth-attempts'
 type Subject = readonly [kind: 'email' | 'ip', key: string]
 
 export async function startLoginAttempt(event: H3Event, email: string) {
-  const { loginMaxFailures, loginWindowSeconds } = useRuntimeConfig(event).auth
+  const { loginMaxFailures, loginWindowSeconds } = useRuntimeConfig().auth
   const storage = useStorage(ATTEMPT_STORAGE)
   const now = Date.now()
   const subjects: Subject[] = [['email', hashed(email)], ['ip', hashed(clientAddress(event))]]
@@ -25,7 +25,7 @@ export async function startLoginAttempt(event: H3Event, email: string) {
   await Promise.all(keys.map(key => storage.setItem(key, now, { ttl: loginWindowSeconds })))
 
   const windowStart = now - loginWindowSeconds * 1000
-  await sweepMemoryStorage(event, now, windowStart)
+  await sweepMemoryStorage(now, windowStart)
   let retryAfterMs = 0
   for (const [kind, key] of subjects) {
     const times = await attemptTimes(`${kind}:${key}`, windowStart)
@@ -51,8 +51,8 @@ let nextSweepAt = 0
  * subject tries again: every email tried once would stay in memory for good. So, at most once a
  * minute, drop every attempt the window has left behind. (Redis expires keys by itself.)
  */
-async function sweepMemoryStorage(event: H3Event, now: number, windowStart: number) {
-  if (useRuntimeConfig(event).auth.rateLimitRedisUrl || now < nextSweepAt) return
+async function sweepMemoryStorage(now: number, windowStart: number) {
+  if (useRuntimeConfig().auth.rateLimitRedisUrl || now < nextSweepAt) return
   nextSweepAt = now + 60_000
   const storage = useStorage(ATTEMPT_STORAGE)
   for (const key of await storage.getKeys()) {
@@ -79,7 +79,7 @@ async function attemptTimes(prefix: string, windowStart: number): Promise<number
  * to forge).
  */
 export function clientAddress(event: H3Event): string {
-  if (useRuntimeConfig(event).auth.trustProxy === true) {
+  if (useRuntimeConfig().auth.trustProxy === true) {
     const forwarded = getRequestHeader(event, 'x-forwarded-for')?.split(',').map(s => s.trim()).filter(Boolean).at(-1)
     if (forwarded) return forwarded
   }

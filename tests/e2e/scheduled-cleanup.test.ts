@@ -11,12 +11,16 @@ let server: TestServer | undefined
 
 const DAY = 24 * 3600 * 1000
 
-/** A few seconds before the next minute 17 of an hour, when the hourly db:cleanup task is due. */
+// Time for the server to start before the task is due; the server runs in UTC (TZ below), so
+// that minute 17 is the same minute here and there whatever the machine's zone.
+const LEAD_MS = 8_000
+
+/** Shortly before the next minute 17 of an hour (UTC), when the hourly db:cleanup task is due. */
 function shortlyBeforeTheTask(now = new Date()): number {
   const due = new Date(now)
   due.setUTCMinutes(17, 0, 0)
   if (due.getTime() <= now.getTime()) due.setUTCHours(due.getUTCHours() + 1)
-  return due.getTime() - 3_000
+  return due.getTime() - LEAD_MS
 }
 
 beforeAll(() => {
@@ -31,8 +35,7 @@ describe.skipIf(skip)(`the scheduled db:cleanup task on ${BACKEND}${skip ? ` (sk
   it('fires at minute 17 in the production server and deletes expired sessions only', async () => {
     // A first server creates the tables and a user; the sessions are seeded before the clock moves.
     const setup = await startServer({ DATABASE_URL: backend.databaseUrl })
-    const { user, cookie } = await signUpUser(setup.url)
-    await setup.stop()
+    const { user, cookie } = await signUpUser(setup.url).finally(() => setup.stop())
     await backend.seedSessions(user.id, 300, new Date(Date.now() - DAY))
     await backend.seedSessions(user.id, 20, new Date(Date.now() + 3 * DAY))
 
@@ -40,12 +43,13 @@ describe.skipIf(skip)(`the scheduled db:cleanup task on ${BACKEND}${skip ? ` (sk
       DATABASE_URL: backend.databaseUrl,
       // Vitest's TEST=true, which every other test server inherits, turns Nitro's scheduler off.
       TEST: '',
-      NODE_OPTIONS: `--import=${resolve('tests/support/shifted-clock.mjs')}`,
+      TZ: 'UTC',
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${resolve('tests/support/shifted-clock.mjs')}`.trim(),
       CLOCK_SHIFT_TO: String(shortlyBeforeTheTask()),
     })
-    const logs = await server.waitForLog('[db:cleanup] deleted', 15_000)
+    const logs = await server.waitForLog('[db:cleanup] deleted', LEAD_MS + 10_000)
     expect(logs).toMatch(/\[db:cleanup\] deleted 300 expired sessions in 4 batches/)
     expect(await backend.count('session')).toBe(21)
     expect((await call(server.url, '/api/auth/me', { cookie })).status).toBe(200)
-  })
+  }, LEAD_MS + 30_000)
 })

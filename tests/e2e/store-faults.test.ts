@@ -46,9 +46,13 @@ async function expectStoreFailure(response: Response, target: TestServer, detail
   const body = await response.json() as Record<string, unknown>
   expect(Object.keys(body).sort()).toEqual(['message', 'requestId', 'statusCode', 'statusMessage'])
   expect(body.message).toBe('The server could not complete the request. Please try again.')
+  // This request's own log entry: its `[api] … (request id …)` line and the lines of its cause,
+  // up to the next entry.
   const logs = (await target.waitForLog(String(body.requestId))).split('\n')
-  const logLine = logs.findIndex(line => line.includes(String(body.requestId)))
-  expect(logs.slice(logLine, logLine + 5).join('\n')).toMatch(detail)
+  const start = logs.findIndex(line => line.startsWith('[api]') && line.includes(String(body.requestId)))
+  expect(start, 'the request is logged under its id').toBeGreaterThanOrEqual(0)
+  const end = logs.findIndex((line, i) => i > start && line.startsWith('['))
+  expect(logs.slice(start, end < 0 ? undefined : end).join('\n')).toMatch(detail)
 }
 
 describe.skipIf(skip)(`store faults on sqlite${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -76,7 +80,7 @@ describe.skipIf(skip)(`store faults on sqlite${skip ? ` (skipped: ${skip})` : ''
   it.each(['SIGTERM', 'SIGKILL'] as const)('read-only file system (previous server stopped by %s): 500 until it is writable, then the same cookie logs out', async (signal) => {
     const tmpfs = disk()
     const path = join(tmpfs.dir, 'app.db')
-    const first = await startServer({ DATABASE_URL: path })
+    const first = await server(path)
     const email = uniqueEmail()
     const { cookie } = await signUpUser(first.url, email)
     // SIGKILL leaves the WAL and its index behind, with which SQLite would open the file read-only.
