@@ -1,10 +1,10 @@
 /**
- * Every /api request: auth responses are never cached, trusted cross-origin callers get CORS
- * with credentials, and non-safe requests from other origins are refused (CSRF).
+ * Every /api request: trusted cross-origin callers get CORS with credentials, and non-safe
+ * requests from other origins are refused (CSRF). (`Cache-Control: no-store` on every /api
+ * response is set before any middleware runs, in server/plugins/security-headers.ts.)
  */
 export default defineEventHandler((event) => {
   if (!event.path.startsWith('/api/')) return
-  if (event.path.startsWith('/api/auth/')) setResponseHeader(event, 'cache-control', 'no-store')
 
   // The config as read at start, not useRuntimeConfig(event): that one copies the whole config
   // and looks every key up in the environment again, on every request, which cost this

@@ -54,13 +54,10 @@ let nextSweepAt = 0
 async function sweepMemoryStorage(now: number, windowStart: number) {
   if (useRuntimeConfig().auth.rateLimitRedisUrl || now < nextSweepAt) return
   nextSweepAt = now + 60_000
-  const storage = useStorage(ATTEMPT_STORAGE)
-  for (const key of await storage.getKeys()) {
-    if (Number(key.split(':')[2]) <= windowStart) await storage.removeItem(key)
-  }
+  await attemptTimes('', windowStart)
 }
 
-/** Start times of a subject's attempts in the window, oldest first; expired keys are dropped. */
+/** Start times of the attempts under `prefix` (a subject, or '' for all) in the window, oldest first; expired keys are dropped. */
 async function attemptTimes(prefix: string, windowStart: number): Promise<number[]> {
   const storage = useStorage(ATTEMPT_STORAGE)
   const times: number[] = []
