@@ -30,6 +30,9 @@ export async function openPostgres(url: string): Promise<Store> {
       db: db as unknown as Store['db'],
       userTable: schema.userTable as unknown as Store['userTable'],
       sessionTable: schema.sessionTable as unknown as Store['sessionTable'],
+      sessionEndTable: schema.sessionEndTable as unknown as Store['sessionEndTable'],
+      passwordResetTable: schema.passwordResetTable as unknown as Store['passwordResetTable'],
+      securityEventTable: schema.securityEventTable as unknown as Store['securityEventTable'],
       luciaAdapter: new DrizzlePostgreSQLAdapter(db, schema.sessionTable, schema.userTable),
       transaction: work => db.transaction(tx => work(tx as unknown as Store['db'])),
       // timestamptz columns take and give Dates.

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 
 // Mirrors schema.sqlite.ts; time columns are timestamptz, as Lucia's PostgreSQL adapter expects.
 export const userTable = pgTable('user', {
@@ -18,4 +18,35 @@ export const sessionTable = pgTable('session', {
 }, table => [
   index('session_user_id_idx').on(table.userId),
   index('session_expires_at_idx').on(table.expiresAt),
+])
+
+export const sessionEndTable = pgTable('session_end', {
+  publicId: text('public_id').primaryKey(),
+  reason: text('reason').notNull(),
+  endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }).notNull(),
+}, table => [
+  index('session_end_ended_at_idx').on(table.endedAt),
+])
+
+export const passwordResetTable = pgTable('password_reset', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => userTable.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+}, table => [
+  index('password_reset_user_id_idx').on(table.userId),
+  index('password_reset_expires_at_idx').on(table.expiresAt),
+])
+
+export const securityEventTable = pgTable('security_event', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  userId: text('user_id').notNull().references(() => userTable.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  sessionPublicId: text('session_public_id'),
+  ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+}, table => [
+  index('security_event_user_id_idx').on(table.userId, table.id),
+  index('security_event_created_at_idx').on(table.createdAt),
 ])

@@ -18,3 +18,40 @@ export const sessionTable = sqliteTable('session', {
   index('session_user_id_idx').on(table.userId),
   index('session_expires_at_idx').on(table.expiresAt),
 ])
+
+// Why a session ended, for the 401 its cookie gets afterwards. Keyed by the session's public id
+// (server/utils/sessions.ts), never by the token or its hash; kept 30 days.
+export const sessionEndTable = sqliteTable('session_end', {
+  publicId: text('public_id').primaryKey(),
+  reason: text('reason').notNull(),
+  endedAt: integer('ended_at').notNull(),
+}, table => [
+  index('session_end_ended_at_idx').on(table.endedAt),
+])
+
+export const passwordResetTable = sqliteTable('password_reset', {
+  // Lower-case hex SHA-256 of the emailed token: the token itself is never stored.
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => userTable.id, { onDelete: 'cascade' }),
+  expiresAt: integer('expires_at').notNull(),
+  createdAt: integer('created_at').notNull(),
+}, table => [
+  index('password_reset_user_id_idx').on(table.userId),
+  index('password_reset_expires_at_idx').on(table.expiresAt),
+])
+
+// A user's security activity (every auth event but logout and account deletion), kept 90 days.
+export const securityEventTable = sqliteTable('security_event', {
+  // Ascending with insertion: the activity list orders by it, newest first.
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  userId: text('user_id').notNull().references(() => userTable.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  // The public id of the session the event was made in, if any.
+  sessionPublicId: text('session_public_id'),
+  ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
+  createdAt: integer('created_at').notNull(),
+}, table => [
+  index('security_event_user_id_idx').on(table.userId, table.id),
+  index('security_event_created_at_idx').on(table.createdAt),
+])

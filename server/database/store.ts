@@ -16,6 +16,9 @@ export interface Store {
   db: AppDatabase
   userTable: typeof sqliteSchema.userTable
   sessionTable: typeof sqliteSchema.sessionTable
+  sessionEndTable: typeof sqliteSchema.sessionEndTable
+  passwordResetTable: typeof sqliteSchema.passwordResetTable
+  securityEventTable: typeof sqliteSchema.securityEventTable
   /** Lucia's adapter for this dialect (DrizzleSQLiteAdapter or DrizzlePostgreSQLAdapter). */
   luciaAdapter: Adapter
   /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, desc, eq, gt } from 'drizzle-orm'
+import type { Store } from '../database/store'
 
 const PUBLIC_ID_PATTERN = /^[0-9a-f]{32}$/
 
@@ -70,4 +71,21 @@ export async function endAllUserSessions(userId: string): Promise<number> {
     .returning({ expiresAt: sessionTable.expiresAt })
   const now = Date.now()
   return deleted.filter(row => fromTime(row.expiresAt).getTime() > now).length
+}
+
+export type SessionEndReason = 'revoked' | 'logged-out-everywhere' | 'password-changed' | 'password-reset' | 'account-deleted' | 'expired'
+
+/**
+ * Remembers why these sessions (by row id) ended, so that their cookies' 401 can say so. Stored
+ * under the public id, never the token or its hash. `tx` lets the caller record it in the same
+ * transaction as the delete.
+ */
+export async function recordSessionEnds(sessionIds: readonly string[], reason: SessionEndReason, tx?: Store['db']): Promise<void> {
+  if (sessionIds.length === 0) return
+  const store = await useStore()
+  const endedAt = store.toTime(new Date())
+  await (tx ?? store.db)
+    .insert(store.sessionEndTable)
+    .values(sessionIds.map(id => ({ publicId: publicSessionId(id), reason, endedAt })))
+    .onConflictDoUpdate({ target: store.sessionEndTable.publicId, set: { reason, endedAt } })
 }
