@@ -9,15 +9,17 @@ import { benchToken } from './tokens.mjs'
  * One job: `connections` keep-alive connections sending `method path` for `duration` seconds or
  * exactly `amount` requests. With `cookies: { seed, from, count }`, request n carries the
  * session token `from + n % count` of that seed, so every request of a run up to `count` names
- * a different session.
+ * a different session. `headers` and `body` go with every request.
  */
-function runJob({ url, method, path, connections, duration, amount, cookies }) {
+function runJob({ url, method, path, headers, body, connections, duration, amount, cookies }) {
   const latencies = []
   const outcomes = {}
   let sent = 0
   const request = {
     method,
     path,
+    headers,
+    body,
     // The outcome of each response, by status and (the start of) its body, is what the run is
     // checked against: a logout that answers anything but `200 true` is not the case measured.
     onResponse: (status, body) => {

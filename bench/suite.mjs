@@ -12,6 +12,7 @@ export const BARE_ENTRY = 'bench/bare-app/.output/server/index.mjs'
 
 const HEALTH = { method: 'GET', path: '/api/health' }
 const LOGOUT = { method: 'POST', path: '/api/auth/logout' }
+const login = (email, password) => ({ method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
 const WARMUP_SECONDS = 2
 
 const newSeed = () => randomBytes(6).toString('hex')
@@ -53,9 +54,10 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
       const noCookie = await load.run(job(LOGOUT, { duration: config.duration }))
       expectOutcomes('logout (no cookie)', noCookie, '401 error')
 
+      const logins = await benchLogin({ load, job, config, server, log })
       const tableSizes = await benchTableSizes({ load, config, server, seeder, log })
       return {
-        throughput: { sessions, baseline, valid, spent, noCookie },
+        throughput: { sessions, baseline, valid, spent, noCookie, ...logins },
         tableSizes,
         rssBytes: server.rssBytes(),
       }
@@ -67,6 +69,29 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
   finally {
     await server.stop()
   }
+}
+
+/**
+ * Log-in: with the right password (the password hash dominates), then refused (429) once the
+ * client's address is locked out, where the throttle's own lookups are most of the work. The
+ * right password comes first: successes do not count against the address, failures would.
+ */
+async function benchLogin({ load, job, config, server, log }) {
+  const email = `bench-${newSeed()}@example.com`
+  const password = 'bench password 1'
+  const signup = await httpRequest(new URL('/api/auth/signup', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+  if (signup.status !== 200) throw new Error(`signup for the login runs: ${signup.status} ${signup.body}`)
+
+  log('throughput: login, right password')
+  const loginOk = await load.run(job(login(email, password), { duration: config.duration }))
+  expectOutcomes('login (right password)', loginOk, `200 ${JSON.stringify(signup.body.slice(0, 60))}`)
+
+  log('throughput: login, refused (429)')
+  // One more failure than the default limit locks the address out.
+  for (let i = 0; i <= 10; i++) await httpRequest(new URL('/api/auth/login', server.url), login(email, 'wrong password'))
+  const loginRefused = await load.run(job(login(email, password), { duration: config.duration }))
+  expectOutcomes('login (refused)', loginRefused, '429 error')
+  return { loginOk, loginRefused }
 }
 
 /**
