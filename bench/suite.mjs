@@ -80,7 +80,7 @@ async function benchLogin({ load, job, config, server, log }) {
   const email = `bench-${newSeed()}@example.com`
   const password = 'bench password 1'
   const signup = await httpRequest(new URL('/api/auth/signup', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
-  if (signup.status !== 200) throw new Error(`signup for the login runs: ${signup.status} ${signup.body}`)
+  if (signup.status !== 201) throw new Error(`signup for the login runs: ${signup.status} ${signup.body}`)
 
   log('throughput: login, right password')
   const loginOk = await load.run(job(login(email, password), { duration: config.duration }))

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, index, integer, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core'
 
 // Mirrors schema.sqlite.ts; time columns are timestamptz, as Lucia's PostgreSQL adapter expects.
 export const userTable = pgTable('user', {
@@ -49,4 +49,13 @@ export const securityEventTable = pgTable('security_event', {
 }, table => [
   index('security_event_user_id_idx').on(table.userId, table.id),
   index('security_event_created_at_idx').on(table.createdAt),
+])
+
+// The layout rate-limiter-flexible's RateLimiterPostgres reads and writes (see schema.sqlite.ts).
+export const rateLimitTable = pgTable('rate_limit', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: bigint('expire', { mode: 'number' }),
+}, table => [
+  index('rate_limit_expire_idx').on(table.expire),
 ])

@@ -55,3 +55,14 @@ export const securityEventTable = sqliteTable('security_event', {
   index('security_event_user_id_idx').on(table.userId, table.id),
   index('security_event_created_at_idx').on(table.createdAt),
 ])
+
+// Throttling counters (server/utils/throttle.ts), in the layout rate-limiter-flexible's
+// RateLimiterSQLite reads and writes: one row per limiter and subject (a hash, never an email or
+// an address), `expire` in epoch milliseconds. Expired rows are deleted by the cleanup task.
+export const rateLimitTable = sqliteTable('rate_limit', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: integer('expire'),
+}, table => [
+  index('rate_limit_expire_idx').on(table.expire),
+])
