@@ -15,11 +15,26 @@ export interface CleanupReport {
  */
 export async function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const { db, sessionTable, toTime } = store
+  return deleteInBatches(batchSize, () => {
+    const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
+    return db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
+  })
+}
+
+/** Deletes expired throttling counters (rate_limit.expire is epoch milliseconds in both dialects), likewise in batches. */
+export async function deleteExpiredRateLimits(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  const { db, rateLimitTable } = store
+  return deleteInBatches(batchSize, () => {
+    const batch = db.select({ key: rateLimitTable.key }).from(rateLimitTable).where(lte(rateLimitTable.expire, now.getTime())).limit(batchSize)
+    return db.delete(rateLimitTable).where(inArray(rateLimitTable.key, batch)).returning({ key: rateLimitTable.key })
+  })
+}
+
+async function deleteInBatches(batchSize: number, deleteBatch: () => Promise<unknown[]>): Promise<CleanupReport> {
   const report: CleanupReport = { deleted: 0, batches: 0, longestBatchMs: 0 }
   for (;;) {
     const started = performance.now()
-    const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
-    const deleted = await db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
+    const deleted = await deleteBatch()
     report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - started)
     report.batches++
     report.deleted += deleted.length

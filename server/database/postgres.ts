@@ -33,6 +33,7 @@ export async function openPostgres(url: string): Promise<Store> {
       sessionEndTable: schema.sessionEndTable as unknown as Store['sessionEndTable'],
       passwordResetTable: schema.passwordResetTable as unknown as Store['passwordResetTable'],
       securityEventTable: schema.securityEventTable as unknown as Store['securityEventTable'],
+      rateLimitTable: schema.rateLimitTable as unknown as Store['rateLimitTable'],
       luciaAdapter: new DrizzlePostgreSQLAdapter(db, schema.sessionTable, schema.userTable),
       transaction: work => db.transaction(tx => work(tx as unknown as Store['db'])),
       // timestamptz columns take and give Dates.

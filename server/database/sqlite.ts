@@ -35,6 +35,7 @@ export async function openSqlite(path: string): Promise<Store> {
       sessionEndTable: schema.sessionEndTable,
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
+      rateLimitTable: schema.rateLimitTable,
       luciaAdapter: new DrizzleSQLiteAdapter(db, schema.sessionTable, schema.userTable),
       transaction: work => transaction(client, () => work(db)),
       toTime: date => Math.floor(date.getTime() / 1000),

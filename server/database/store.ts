@@ -19,6 +19,7 @@ export interface Store {
   sessionEndTable: typeof sqliteSchema.sessionEndTable
   passwordResetTable: typeof sqliteSchema.passwordResetTable
   securityEventTable: typeof sqliteSchema.securityEventTable
+  rateLimitTable: typeof sqliteSchema.rateLimitTable
   /** Lucia's adapter for this dialect (DrizzleSQLiteAdapter or DrizzlePostgreSQLAdapter). */
   luciaAdapter: Adapter
   /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto'
+import type { H3Event } from 'h3'
+import type postgres from 'postgres'
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { Redis } from 'ioredis'
+import { countAttempt, limiterSpecs, type LimiterSpec, type Subject, type ThrottleLimits } from '../throttle/count-attempt'
+import type { Store } from '../database/store'
+
+/**
+ * Throttles, on rate-limiter-flexible. Counters live in the app's own database (the rate_limit
+ * table, in the same SQLite file or PostgreSQL database), so instances sharing a PostgreSQL
+ * database share them; with NUXT_AUTH_RATE_LIMIT_REDIS_URL they live in Redis instead.
+ */
+
+export interface ThrottledAttempt {
+  /** The attempt was not a failure: it no longer counts. */
+  succeeded: () => Promise<void>
+}
+
+/**
+ * Defines a throttle with counters of its own (named `name`), and returns the function that
+ * counts a request on them: `await count(event, email)` answers 429 with Retry-After once a
+ * limit is reached, and otherwise returns the attempt. Every request counts; for a throttle of
+ * failures only, call `succeeded()` on success. `limits` may be a function, read on first use
+ * (for limits from the runtime config). `email` is needed when the limits count per email.
+ */
+export function defineThrottle(name: string, limits: ThrottleLimits | (() => ThrottleLimits), message = 'Too many attempts. Try again later.') {
+  let limiters: Promise<Array<[Subject, RateLimiterAbstract]>> | undefined
+  return async (event: H3Event, email?: string): Promise<ThrottledAttempt> => {
+    // A failed creation (the store could not be opened) is not kept: the next request retries.
+    limiters ??= createLimiters(name, typeof limits === 'function' ? limits() : limits).catch((error: unknown) => {
+      limiters = undefined
+      throw error
+    })
+    const counters = (await limiters).map(([subject, limiter]) => {
+      if (subject === 'email' && email === undefined) throw new Error(`throttle ${name}: counts per email, but no email was given`)
+      return { limiter, key: hashed(subject === 'email' ? email! : clientAddress(event)) }
+    })
+    const outcome = await countAttempt(counters)
+    if (outcome.refused) {
+      setResponseHeader(event, 'retry-after', outcome.retryAfterSeconds)
+      throw createError({ statusCode: 429, statusMessage: 'Too Many Requests', message })
+    }
+    return { succeeded: outcome.refund }
+  }
+}
+
+/**
+ * The client's address: the socket's peer, or with NUXT_AUTH_TRUST_PROXY=true the last
+ * X-Forwarded-For entry, the one the trusted proxy itself added (earlier ones are the client's
+ * to forge).
+ */
+export function clientAddress(event: H3Event): string {
+  if (useRuntimeConfig().auth.trustProxy === true) {
+    const forwarded = getRequestHeader(event, 'x-forwarded-for')?.split(',').map(s => s.trim()).filter(Boolean).at(-1)
+    if (forwarded) return forwarded
+  }
+  return event.node.req.socket.remoteAddress ?? 'unknown'
+}
+
+async function createLimiters(name: string, limits: ThrottleLimits): Promise<Array<[Subject, RateLimiterAbstract]>> {
+  const limiters: Array<[Subject, RateLimiterAbstract]> = []
+  for (const { subject, ...options } of limiterSpecs(name, limits)) limiters.push([subject, await createLimiter(options)])
+  return limiters
+}
+
+type LimiterOptions = Omit<LimiterSpec, 'subject'>
+
+async function createLimiter(options: LimiterOptions): Promise<RateLimiterAbstract> {
+  const { rateLimitRedisUrl, rateLimitPrefix } = useRuntimeConfig().auth
+  if (rateLimitRedisUrl) {
+    return new RateLimiterRedis({
+      ...options,
+      keyPrefix: `${rateLimitPrefix}:${options.keyPrefix}`,
+      storeClient: await useRedis(rateLimitRedisUrl),
+      // Redis down or slow: answer at once from this instance's own memory rather than wait
+      // for it (docs/reliability.md, "Redis down").
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory(options),
+    })
+  }
+  return databaseLimiter(await useStore(), options)
+}
+
+/**
+ * rate-limiter-flexible's store for the dialect, on the app's own connection, with the table
+ * drizzle-kit migrated (tableCreated) and expired rows left to the db:cleanup task (one place,
+ * which also runs where timers do not, as on Vercel). RateLimiterDrizzle would fit both dialects
+ * but imports drizzle-orm itself by a name computed at run time, which the server bundle (with
+ * drizzle-orm inlined) cannot resolve.
+ */
+function databaseLimiter(store: Store, options: LimiterOptions): RateLimiterAbstract {
+  const table = { tableName: 'rate_limit', tableCreated: true, clearExpiredByTimeout: false }
+  // drizzle keeps the driver's own client on the database object (left out of AppDatabase's type).
+  const { $client } = store.db as unknown as { $client: unknown }
+  if (store.dialect === 'sqlite') {
+    return new RateLimiterSQLite({ ...options, ...table, storeClient: $client, storeType: 'better-sqlite3' })
+  }
+  // RateLimiterPostgres speaks to a `pg` pool; postgres-js runs the same parameterised SQL.
+  const sql = $client as postgres.Sql
+  const pool = {
+    query: async ({ text, values }: { text: string, values: postgres.ParameterOrJSON<never>[] }) => {
+      const rows = await sql.unsafe(text, values)
+      return { rows, rowCount: rows.count }
+    },
+  }
+  return new RateLimiterPostgres({ ...options, ...table, storeClient: pool, storeType: 'pool' })
+}
+
+let redis: Promise<Redis> | undefined
+
+/**
+ * One Redis connection for every throttle, made (and ioredis imported) on first use. No command
+ * waits for Redis: none is queued while it is not connected, a command in flight gives up after
+ * 500 ms, and reconnection goes on in the background, so a Redis that is down or stalled costs a
+ * login no more than that before the limiter falls back to memory.
+ */
+function useRedis(url: string): Promise<Redis> {
+  redis ??= import('ioredis').then(async ({ default: Redis }) => {
+    const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 500 })
+    let down = false
+    client.on('error', (error: Error) => {
+      // Logged once per outage, not at every reconnection attempt.
+      if (!down) console.error(`[throttle] Redis unavailable, counting in memory until it is back: ${error.message}`)
+      down = true
+    })
+    client.on('ready', () => {
+      if (down) console.info('[throttle] Redis is back')
+      down = false
+    })
+    // Wait (briefly) for the first connection, so that the first attempts are counted in Redis.
+    await Promise.race([client.connect().catch(() => {}), new Promise(resolve => setTimeout(resolve, 1000).unref())])
+    return client
+  }).catch((error: unknown) => {
+    redis = undefined
+    throw error
+  })
+  return redis
+}
+
+/** Counter keys never hold an email or an address as such. */
+function hashed(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 32)
+}
