@@ -27,12 +27,12 @@ export interface TestBackend {
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session') => Promise<number>
+  count: (table: 'user' | 'session' | 'rate_limit') => Promise<number>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** The query plan of the expired-session scan, as text. */
   explainExpiredScan: () => Promise<string>
-  /** Every stored row of both tables, as text, to search for what must not be there. */
+  /** Every stored row of the user, session and rate_limit tables, as text, to search for what must not be there. */
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
@@ -87,7 +87,7 @@ function createSqliteBackend(): TestBackend {
       return row && { email: row.email, passwordHash: row.password_hash }
     },
     count: async table => (db().prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n,
-    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all()]),
+    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all(), db().prepare('select * from rate_limit').all()]),
     seedSessions: async (userId, count, expiresAt) => {
       const insert = db().prepare('insert into session (id, user_id, expires_at, created_at) values (?, ?, ?, ?)')
       const expires = Math.floor(expiresAt.getTime() / 1000)
@@ -139,7 +139,7 @@ async function createPostgresBackend(): Promise<TestBackend> {
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
     },
     count: async table => Number((await sql.unsafe(`select count(*) as n from "${table}"`))[0]!.n),
-    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`]),
+    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`, await sql`select * from rate_limit`]),
     seedSessions: async (userId, count, expiresAt) => {
       const seed = randomBytes(8).toString('hex')
       await sql`insert into session (id, user_id, expires_at, created_at)

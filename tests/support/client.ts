@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { request } from 'node:http'
 
 export interface CallOptions {
   method?: string
@@ -66,4 +67,41 @@ export async function signUpUser(baseUrl: string, email = uniqueEmail(), passwor
   if (!cookie?.value) throw new Error('signup set no session cookie')
   const { user } = await response.json() as { user: { id: string, email: string } }
   return { user, token: cookie.value, cookie: `auth_session=${cookie.value}` }
+}
+
+/**
+ * Like call(), but from another loopback address (say 127.0.0.2), so that the server sees
+ * another client: fetch cannot choose the address it connects from, node:http can.
+ */
+export function callFrom(localAddress: string, baseUrl: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.cookie !== undefined) headers.cookie = options.cookie
+  let body: string | undefined
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, localAddress, agent: false, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        const responseHeaders = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const one of [value ?? []].flat()) responseHeaders.append(name, one)
+        }
+        resolve(new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }))
+      })
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 15 s`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** A loopback address other than 127.0.0.1, different at each call: a client of its own. */
+export function newLoopbackAddress(): string {
+  const [a = 0, b = 0, c = 0] = randomBytes(3)
+  return `127.${a}.${b}.${2 + (c % 250)}`
 }
