@@ -76,7 +76,7 @@ async function createLimiter(options: LimiterOptions): Promise<RateLimiterAbstra
       // Redis down or slow: answer at once from this instance's own memory rather than wait
       // for it (docs/reliability.md, "Redis down").
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(options),
+      insuranceLimiter: new FallbackMemoryLimiter(options),
     })
   }
   return databaseLimiter(await useStore(), options)
@@ -108,6 +108,8 @@ function databaseLimiter(store: Store, options: LimiterOptions): RateLimiterAbst
 }
 
 let redis: Promise<Redis> | undefined
+let lastRedisError: string | undefined
+let fallbackReportedAt = 0
 
 /**
  * One Redis connection for every throttle, made (and ioredis imported) on first use. No command
@@ -118,15 +120,13 @@ let redis: Promise<Redis> | undefined
 function useRedis(url: string): Promise<Redis> {
   redis ??= import('ioredis').then(async ({ default: Redis }) => {
     const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 500 })
-    let down = false
+    // Reported when a limiter falls back to memory (FallbackMemoryLimiter), not at every reconnection attempt.
     client.on('error', (error: Error) => {
-      // Logged once per outage, not at every reconnection attempt.
-      if (!down) console.error(`[throttle] Redis unavailable, counting in memory until it is back: ${error.message}`)
-      down = true
+      lastRedisError = error.message
     })
     client.on('ready', () => {
-      if (down) console.info('[throttle] Redis is back')
-      down = false
+      if (lastRedisError) console.info('[throttle] Redis is back')
+      lastRedisError = undefined
     })
     // Wait (briefly) for the first connection, so that the first attempts are counted in Redis.
     await Promise.race([client.connect().catch(() => {}), new Promise(resolve => setTimeout(resolve, 1000).unref())])
@@ -136,6 +136,29 @@ function useRedis(url: string): Promise<Redis> {
     throw error
   })
   return redis
+}
+
+/**
+ * What a Redis limiter counts in while Redis fails: this instance's memory, so that logins are
+ * still answered and still throttled (per instance). Says so in the log, at most once a minute.
+ */
+class FallbackMemoryLimiter extends RateLimiterMemory {
+  override consume(...args: Parameters<RateLimiterMemory['consume']>) {
+    reportFallback()
+    return super.consume(...args)
+  }
+
+  override reward(...args: Parameters<RateLimiterMemory['reward']>) {
+    reportFallback()
+    return super.reward(...args)
+  }
+}
+
+function reportFallback() {
+  const now = Date.now()
+  if (now - fallbackReportedAt < 60_000) return
+  fallbackReportedAt = now
+  console.error(`[throttle] Redis unavailable (${lastRedisError ?? 'no answer in time'}): counting attempts in this instance's memory until it is back`)
 }
 
 /** Counter keys never hold an email or an address as such. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKEND, createBackend, type TestBackend } from '../support/backend'
-import { call, signUpUser, uniqueEmail, PASSWORD, sessionSetCookie } from '../support/client'
+import { call, callFrom, newLoopbackAddress, signUpUser, uniqueEmail, PASSWORD, sessionSetCookie } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
@@ -53,6 +53,25 @@ describe.skipIf(skip)(`two server processes on one ${BACKEND} database${skip ? `
       expect(results.filter(r => r === false)).toHaveLength(15)
       expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
     }
+  })
+
+  it('counts failed logins through one against logins on the other, with no Redis', async () => {
+    const email = uniqueEmail()
+    await signUpUser(a.url, email)
+    // The default limit, 10, alternately through A and B and each from an address of its own:
+    // only the per-email count, shared through the database, can reach it.
+    for (let i = 0; i < 10; i++) {
+      const response = await callFrom(newLoopbackAddress(), (i % 2 ? b : a).url, '/api/auth/login', { body: { email, password: 'wrong password' } })
+      expect(response.status).toBe(401)
+    }
+    for (const server of [a, b]) {
+      const refused = await callFrom(newLoopbackAddress(), server.url, '/api/auth/login', { body: { email, password: PASSWORD } })
+      expect(refused.status).toBe(429)
+    }
+    // Likewise per address: ten failures through A for ten emails lock the address out on B.
+    const from = newLoopbackAddress()
+    for (let i = 0; i < 10; i++) expect((await callFrom(from, a.url, '/api/auth/login', { body: { email: uniqueEmail(), password: 'wrong password' } })).status).toBe(401)
+    expect((await callFrom(from, b.url, '/api/auth/login', { body: { email: uniqueEmail(), password: 'wrong password' } })).status).toBe(429)
   })
 
   it.runIf(BACKEND === 'postgres')('never loads the SQLite driver on the PostgreSQL path', async () => {
