@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { call, signUpUser } from '../support/client'
+import { call, signUpUser, uniqueEmail } from '../support/client'
 import { onBackend, serveBackend } from '../support/server'
 
 const api = await serveBackend()
@@ -27,6 +27,24 @@ describe.skipIf(skip)(onBackend('npm run db:cleanup', skip), () => {
     expect(report.batches).toBe(EXPIRED / 100 + 1)
     expect(await api.backend.count('session')).toBe(51)
     expect((await call(api.server.url, '/api/auth/me', { cookie })).status).toBe(200)
+  }, 60_000)
+
+  it('deletes expired throttling counters and leaves live ones alone', async () => {
+    await api.backend.seedRateLimits(250, new Date(Date.now() - 1_000))
+    // A failed login: a live counter per email and one per address.
+    expect((await call(api.server.url, '/api/auth/login', { body: { email: uniqueEmail(), password: 'wrong password' } })).status).toBe(401)
+    const live = await api.backend.count('rate_limit') - 250
+
+    const run = spawnSync('npm', ['run', '--silent', 'db:cleanup'], {
+      env: { ...process.env, DATABASE_URL: api.backend.databaseUrl },
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(run.status, run.stderr).toBe(0)
+    const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { rateLimits: { deleted: number } }
+    expect(report.rateLimits.deleted).toBe(250)
+    expect(live).toBeGreaterThanOrEqual(2)
+    expect(await api.backend.count('rate_limit')).toBe(live)
   }, 60_000)
 
   it('finds expired sessions by a range scan of the expires_at index', async () => {

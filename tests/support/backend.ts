@@ -30,6 +30,8 @@ export interface TestBackend {
   count: (table: 'user' | 'session' | 'rate_limit') => Promise<number>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
+  /** Inserts `count` throttling counters directly, all expiring at `expire`. */
+  seedRateLimits: (count: number, expire: Date) => Promise<void>
   /** The query plan of the expired-session scan, as text. */
   explainExpiredScan: () => Promise<string>
   /** Every stored row of the user, session and rate_limit tables, as text, to search for what must not be there. */
@@ -96,6 +98,13 @@ function createSqliteBackend(): TestBackend {
         for (let i = 0; i < count; i++) insert.run(`${seed}-${i}`, userId, expires, expires - 60)
       })()
     },
+    seedRateLimits: async (count, expire) => {
+      const insert = db().prepare('insert into rate_limit (key, points, expire) values (?, 1, ?)')
+      const seed = randomBytes(8).toString('hex')
+      db().transaction(() => {
+        for (let i = 0; i < count; i++) insert.run(`seeded:${seed}-${i}`, expire.getTime())
+      })()
+    },
     explainExpiredScan: async () => JSON.stringify(db().prepare('explain query plan select id from session where expires_at <= ? limit 1000').all(0)),
     holdWriteLock: async () => {
       const locker = new Database(path)
@@ -146,6 +155,10 @@ async function createPostgresBackend(): Promise<TestBackend> {
         select ${seed} || '-' || i, ${userId}, ${expiresAt}, ${expiresAt}::timestamptz - interval '1 minute'
         from generate_series(1, ${count}) as i`
       await sql`analyze session`
+    },
+    seedRateLimits: async (count, expire) => {
+      const seed = randomBytes(8).toString('hex')
+      await sql`insert into rate_limit (key, points, expire) select 'seeded:' || ${seed} || '-' || i, 1, ${expire.getTime()} from generate_series(1, ${count}) as i`
     },
     // The planner rightly prefers a sequential scan when most rows are expired; with it off, the
     // plan shows that the index serves this query.
