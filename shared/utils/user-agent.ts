@@ -1,7 +1,10 @@
+import UAParser from 'ua-parser-js'
+
 /**
- * A readable name for a User-Agent header, for the session list: "Chrome 126 on Windows". Only
- * the common browsers and systems are told apart; anything else is "Unknown browser" or
- * "Unknown OS". Pure and dependency-free, so the server and the browser can both use it.
+ * A readable name for a User-Agent header, for the session list: "Chrome 126 on Windows". The
+ * header is parsed by ua-parser-js (1.x, MIT; 2.x is AGPL), which keeps up with new browsers;
+ * its names are mapped onto the few this app tells apart, and anything else is "Unknown browser"
+ * or "Unknown OS". Server and browser both use it.
  */
 
 export interface UserAgentInfo {
@@ -18,53 +21,51 @@ export interface UserAgentInfo {
 export const UNKNOWN_BROWSER = 'Unknown browser'
 export const UNKNOWN_OS = 'Unknown OS'
 
-/**
- * Order matters: Chromium-based browsers also say "Chrome/…" and "Safari/…", and every browser
- * on iOS says "Safari/…", so the more specific tokens come first.
- */
-const BROWSERS: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
-  ['Samsung Internet', /\bSamsungBrowser\/(\d+)/],
-  ['Opera', /\b(?:OPR|OPT|OPiOS)\/(\d+)/],
-  ['Opera', /\bOpera\b(?:.*\bVersion\/(\d+))?/],
-  ['Edge', /\b(?:Edg|EdgA|EdgiOS|Edge)\/(\d+)/],
-  ['Firefox', /\b(?:Firefox|FxiOS)\/(\d+)/],
-  ['Chrome', /\b(?:Chrome|CriOS|HeadlessChrome|Chromium)\/(\d+)/],
-  ['Safari', /\bVersion\/(\d+)(?:[.\d]*)? (?:Mobile\/\S+ )?Safari\//],
-]
-
-function parseBrowser(ua: string): Pick<UserAgentInfo, 'browser' | 'browserVersion'> {
-  for (const [browser, pattern] of BROWSERS) {
-    const match = pattern.exec(ua)
-    if (match) return match[1] ? { browser, browserVersion: match[1] } : { browser }
-  }
-  // Safari without a Version/ token (some in-app views): WebKit on an Apple system.
-  if (/AppleWebKit\//.test(ua) && /\b(?:iPhone|iPad|iPod|Macintosh)\b/.test(ua) && /\bSafari\//.test(ua)) return { browser: 'Safari' }
-  return { browser: UNKNOWN_BROWSER }
+/** ua-parser-js's browser names (mobile, headless and embedded variants included) → ours. */
+const BROWSERS: Record<string, string> = {
+  'Chrome': 'Chrome',
+  'Mobile Chrome': 'Chrome',
+  'Chrome Headless': 'Chrome',
+  'Chrome WebView': 'Chrome',
+  'Chromium': 'Chrome',
+  'Edge': 'Edge',
+  'Firefox': 'Firefox',
+  'Mobile Firefox': 'Firefox',
+  'Safari': 'Safari',
+  'Mobile Safari': 'Safari',
+  'Opera': 'Opera',
+  'Opera Mobi': 'Opera',
+  'Opera Touch': 'Opera',
+  'Samsung Internet': 'Samsung Internet',
 }
 
-const version = (raw: string | undefined) => raw?.replace(/_/g, '.').replace(/\.0$/, '')
-
-function parseOs(ua: string): Pick<UserAgentInfo, 'os' | 'osVersion'> {
-  let match: RegExpExecArray | null
-  // iPadOS 13+ asks for desktop sites and says "Macintosh"; only older iPads say "iPad".
-  if ((match = /\biPad\b.*?\bOS (\d+(?:_\d+)?)/.exec(ua))) return { os: 'iPadOS', osVersion: version(match[1]) }
-  if (/\biPad\b/.test(ua)) return { os: 'iPadOS' }
-  if ((match = /\b(?:iPhone|iPod)\b.*?\bOS (\d+(?:_\d+)?)/.exec(ua))) return { os: 'iOS', osVersion: version(match[1]) }
-  if (/\b(?:iPhone|iPod)\b/.test(ua)) return { os: 'iOS' }
-  if ((match = /\bAndroid (\d+(?:\.\d+)?)/.exec(ua))) return { os: 'Android', osVersion: version(match[1]) }
-  if (/\bAndroid\b/.test(ua)) return { os: 'Android' }
-  if (/\bCrOS\b/.test(ua)) return { os: 'ChromeOS' }
-  // "Windows NT 10.0" is both Windows 10 and 11, so no version is shown.
-  if (/\bWindows\b/.test(ua)) return { os: 'Windows' }
-  if (/\bMac OS X\b|\bMacintosh\b/.test(ua)) return { os: 'macOS' }
-  if (/\bLinux\b|\bX11\b/.test(ua)) return { os: 'Linux' }
-  return { os: UNKNOWN_OS }
+/** ua-parser-js's system names → ours; Linux distributions are all "Linux". */
+const SYSTEMS: Record<string, string> = {
+  'Windows': 'Windows',
+  'Mac OS': 'macOS',
+  'iOS': 'iOS',
+  'Android': 'Android',
+  'Chromium OS': 'ChromeOS',
+  ...Object.fromEntries(['Linux', 'Ubuntu', 'Kubuntu', 'Xubuntu', 'Lubuntu', 'Debian', 'Mint', 'Fedora', 'Red Hat', 'RedHat', 'CentOS', 'SUSE', 'openSUSE', 'Gentoo', 'Arch', 'Manjaro', 'Slackware', 'Mandriva', 'PCLinuxOS', 'Raspbian', 'Deepin', 'elementary OS'].map(name => [name, 'Linux'])),
 }
+
+/** Systems whose version means something to a user ("Windows NT 10.0" is both 10 and 11). */
+const VERSIONED = new Set(['iOS', 'iPadOS', 'Android'])
+
+/** "17.5.1" → "17.5", "14.0" → "14": major and minor, without a trailing zero. */
+const shortVersion = (version: string) => version.split('.').slice(0, 2).join('.').replace(/\.0$/, '')
 
 export function parseUserAgent(ua: string | null | undefined): UserAgentInfo {
   const header = (ua ?? '').trim()
   if (!header) return { browser: UNKNOWN_BROWSER, os: UNKNOWN_OS }
-  return { ...parseBrowser(header), ...parseOs(header) }
+  const result = new UAParser(header).getResult()
+  const browser = BROWSERS[result.browser.name ?? '']
+  // iPads up to iPadOS 12 say "iPad" and are parsed as iOS (later ones say "Macintosh").
+  const os = result.os.name === 'iOS' && result.device.model === 'iPad' ? 'iPadOS' : SYSTEMS[result.os.name ?? '']
+  const info: UserAgentInfo = { browser: browser ?? UNKNOWN_BROWSER, os: os ?? UNKNOWN_OS }
+  if (browser && result.browser.major) info.browserVersion = result.browser.major
+  if (os && VERSIONED.has(os) && result.os.version) info.osVersion = shortVersion(result.os.version)
+  return info
 }
 
 /** "Chrome 126 on Windows", "Safari 17 on iOS 17.5", "Unknown browser on Unknown OS". */
