@@ -27,19 +27,30 @@ export type AttemptOutcome = { refused: false, refund: () => Promise<void> } | {
  * left errs on the side of throttling).
  */
 export async function countAttempt(counters: Counter[]): Promise<AttemptOutcome> {
+  // A subject already locked out is refused on a read, with nothing written: most of a flood
+  // of guesses ends here, without the increment and its refund (a write each, on the database).
+  const current = await Promise.all(counters.map(({ limiter, key }) => limiter.get(key)))
+  const lockedOut = current.filter((res, i): res is RateLimiterRes => res !== null && res.consumedPoints >= counters[i]!.limiter.points)
+  if (lockedOut.length) return { refused: true, retryAfterSeconds: retryAfterSeconds(lockedOut) }
+
   const results = await Promise.allSettled(counters.map(({ limiter, key }) => limiter.consume(key)))
-  let retryAfterMs = 0
+  const refused: RateLimiterRes[] = []
   for (const result of results) {
     if (result.status === 'fulfilled') continue
     if (!(result.reason instanceof RateLimiterRes)) throw result.reason
-    retryAfterMs = Math.max(retryAfterMs, result.reason.msBeforeNext)
+    refused.push(result.reason)
   }
   const refund = async () => {
     await Promise.all(counters.map(({ limiter, key }) => limiter.reward(key, 1)))
   }
-  if (results.every(result => result.status === 'fulfilled')) return { refused: false, refund }
+  if (!refused.length) return { refused: false, refund }
   await refund()
-  return { refused: true, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) }
+  return { refused: true, retryAfterSeconds: retryAfterSeconds(refused) }
+}
+
+/** Until the last of these windows is over, in whole seconds, at least 1. */
+function retryAfterSeconds(windows: RateLimiterRes[]): number {
+  return Math.max(1, Math.ceil(Math.max(...windows.map(res => res.msBeforeNext)) / 1000))
 }
 
 export type Subject = 'email' | 'address'
