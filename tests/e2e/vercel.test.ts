@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBackend, type TestBackend } from '../support/backend'
-import { call, sessionSetCookie, signUpUser } from '../support/client'
+import { call, PASSWORD, sessionSetCookie, signUpUser } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
@@ -83,5 +83,13 @@ describe.skipIf(skip)(`NITRO_PRESET=vercel build on postgres${skip ? ` (skipped:
     }))
     for (const perCookie of results) expect(perCookie.filter(r => r === true)).toHaveLength(1)
     expect(await backend.sessionById(sha256Hex(token))).toBeUndefined()
+  })
+
+  it('throttles login through the function, counting in PostgreSQL', async () => {
+    const { user } = await signUpUser(server.url)
+    const before = await backend.count('rate_limit')
+    expect((await call(server.url, '/api/auth/login', { body: { email: user.email, password: 'wrong password' } })).status).toBe(401)
+    expect(await backend.count('rate_limit')).toBe(before + 2)
+    expect((await call(server.url, '/api/auth/login', { body: { email: user.email, password: PASSWORD } })).status).toBe(200)
   })
 })
