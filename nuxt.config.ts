@@ -36,7 +36,8 @@ export default defineNuxtConfig({
       // Login throttling: this many failures per email and per client address in the window → 429.
       loginMaxFailures: 10,
       loginWindowSeconds: 15 * 60,
-      // NUXT_AUTH_RATE_LIMIT_REDIS_URL: count attempts in Redis, shared by all instances.
+      // Attempts are counted in the app's database (table rate_limit); NUXT_AUTH_RATE_LIMIT_REDIS_URL
+      // counts them in Redis instead, under NUXT_AUTH_RATE_LIMIT_PREFIX (server/utils/throttle.ts).
       rateLimitRedisUrl: '',
       rateLimitPrefix: 'auth:attempts',
     },
