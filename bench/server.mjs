@@ -62,7 +62,7 @@ function stopProcess(child) {
 }
 
 /** One request on a fresh connection: `{ status, body }`, or the connection error. */
-export function httpRequest(url, { method = 'GET', headers = {} } = {}) {
+export function httpRequest(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       let body = ''
@@ -71,7 +71,7 @@ export function httpRequest(url, { method = 'GET', headers = {} } = {}) {
       res.on('end', () => resolve({ status: res.statusCode, body }))
     })
     req.on('error', reject)
-    req.end()
+    req.end(body)
   })
 }
 
