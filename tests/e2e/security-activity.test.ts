@@ -183,7 +183,7 @@ describe.skipIf(skip)(onBackend('security activity', skip), () => {
         // An email with no account: logged, nothing stored.
         const unknown = marker()
         const before = await api.backend.count('security_event')
-        const response = await call(throttled.url, '/api/auth/login', { body: { email: uniqueEmail(), password: 'x' }, headers: { 'user-agent': unknown, 'x-forwarded-for': '203.0.113.7' } })
+        const response = await call(throttled.url, '/api/auth/login', { body: { email: uniqueEmail(), password: 'not the password' }, headers: { 'user-agent': unknown, 'x-forwarded-for': '203.0.113.7' } })
         expect(response.status).toBe(429)
         const [line] = await eventLines(throttled, unknown)
         expect(line).toMatchObject({ event: 'login-throttled', ipAddress: '203.0.113.7' })
