@@ -8,20 +8,8 @@ import type { H3Event } from 'h3'
  * token's hash: a session is named by its public id.
  */
 
-export type AuthEventType
-  = | 'signup'
-    | 'login'
-    | 'login-failed'
-    | 'login-throttled'
-    | 'logout'
-    | 'logout-all'
-    | 'session-revoked'
-    | 'reauthenticated'
-    | 'reauthentication-failed'
-    | 'password-changed'
-    | 'password-reset-requested'
-    | 'password-reset'
-    | 'account-deleted'
+/** The contract's events: the stored ones (shared/types/activity.ts) and the two only logged. */
+export type AuthEventType = ActivityType | 'logout' | 'account-deleted'
 
 export interface AuthEventDetails {
   userId?: string
@@ -100,7 +88,7 @@ export async function listSecurityActivity(userId: string, currentSessionId: str
     .limit(limit)
   const current = publicSessionId(currentSessionId)
   return rows.map(row => ({
-    type: row.type,
+    type: row.type as ActivityType,
     at: fromTime(row.createdAt).toISOString(),
     userAgent: row.userAgent,
     ipAddress: row.ipAddress,
