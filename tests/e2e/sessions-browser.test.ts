@@ -287,6 +287,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     }
     expect((await readActivity(phonePage)).map(e => e.thisDevice)).toEqual([true, false, false])
     expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width)
+    await phonePage.locator('.activity').scrollIntoViewIfNeeded()
+    await screenshot(phonePage, 'account-activity-375')
 
     // Ending the phone's session from the desktop shows up at once, as this device's.
     await sessionItems(desktopPage).filter({ hasText: PHONE.name }).getByRole('button', { name: /^Log out / }).click()
@@ -294,7 +296,6 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
 
     await desktopPage.locator('.activity').scrollIntoViewIfNeeded()
     await screenshot(desktopPage, 'account-activity-1280')
-    await screenshot(phonePage, 'account-activity-375')
     // Every axe rule, not only the serious ones, on the section.
     for (const page of [desktopPage, phonePage]) expect(await axeViolations(page, '.activity', ['minor', 'moderate', 'serious', 'critical'])).toEqual([])
   })
