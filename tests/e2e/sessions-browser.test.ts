@@ -296,6 +296,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
 
     await desktopPage.locator('.activity').scrollIntoViewIfNeeded()
     await screenshot(desktopPage, 'account-activity-1280')
+    // The section alone, as docs/activity.png shows it.
+    await desktopPage.locator('.activity').screenshot({ path: join(SCREENSHOTS, 'activity-1280.png') })
     // Every axe rule, not only the serious ones, on the section.
     for (const page of [desktopPage, phonePage]) expect(await axeViolations(page, '.activity', ['minor', 'moderate', 'serious', 'critical'])).toEqual([])
   })
