@@ -281,6 +281,24 @@ describe.skipIf(skip)(onBackend('security activity', skip), () => {
     expect(logs).not.toContain(passwordHash)
   })
 
+  it('a failure to store an event is logged, and the request answers as it would have', async () => {
+    const { user, cookie } = await signUpUser(api.server.url)
+    await api.backend.renameTable('security_event', 'security_event_away')
+    try {
+      const session = await logInAs(user.email)
+      const [line] = await eventLines(api.server, session.userAgent)
+      expect(line).toMatchObject({ event: 'login', userId: user.id, sessionId: publicId(session.token) })
+      expect((await call(api.server.url, '/api/auth/me', { cookie: session.cookie })).status).toBe(200)
+      const response = await call(api.server.url, '/api/auth/logout-all', { method: 'POST', cookie })
+      expect(await response.json()).toEqual({ ended: 2 })
+      const logs = await api.server.waitForLog(`[auth-events] could not store a logout-all event (request id `)
+      expect(logs).toMatch(new RegExp(`\\[auth-events\\] could not store a login event \\(request id ${line!.requestId}\\)`))
+    }
+    finally {
+      await api.backend.renameTable('security_event_away', 'security_event')
+    }
+  })
+
   it('npm run db:cleanup removes security events older than 90 days, in batches, and only those', async () => {
     const { user, cookie } = await signUpUser(api.server.url)
     await api.backend.seedSecurityEvents(user.id, 250, new Date(Date.now() - 91 * DAY))

@@ -46,6 +46,8 @@ export interface TestBackend {
   explainExpiredScan: () => Promise<string>
   /** Every stored row of every table, as text, to search for what must not be there. */
   dump: () => Promise<string>
+  /** Renames a table behind the server's back (both dialects take `alter table … rename to …`). */
+  renameTable: (from: string, to: string) => Promise<void>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
   /** What the server logs when a statement gave up waiting for that lock. */
@@ -125,6 +127,9 @@ function createSqliteBackend(): TestBackend {
       })()
     },
     explainExpiredScan: async () => JSON.stringify(db().prepare('explain query plan select id from session where expires_at <= ? limit 1000').all(0)),
+    renameTable: async (from, to) => {
+      db().exec(`alter table "${from}" rename to "${to}"`)
+    },
     holdWriteLock: async () => {
       const locker = new Database(path)
       locker.exec('begin immediate')
@@ -195,6 +200,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
       await tx`set local enable_seqscan = off`
       return tx`explain select id from session where expires_at <= now() limit 1000`
     })),
+    renameTable: async (from, to) => {
+      await sql.unsafe(`alter table "${from}" rename to "${to}"`)
+    },
     holdWriteLock: async () => {
       const locker = await sql.reserve()
       await locker`begin`
