@@ -4,8 +4,9 @@ import type { H3Event } from 'h3'
 /**
  * Every authentication event goes through here (contract: "Security activity"): one JSON line
  * on stdout per event and, for all but `logout` and `account-deleted`, a row in the user's
- * security_event table, which GET /api/auth/activity lists. Never a password, a token or a
- * token's hash: a session is named by its public id.
+ * security_event table, which GET /api/auth/activity lists (kept 90 days: the cleanup task in
+ * server/database/cleanup.ts removes older rows). Never a password, a token or a token's hash: a
+ * session is named by its public id.
  */
 
 /** The contract's events: the stored ones (shared/types/activity.ts) and the two only logged. */
@@ -25,7 +26,6 @@ export interface AuthEventDetails {
  * rows for (they would go with the user by the foreign key's cascade anyway).
  */
 const LOG_ONLY: ReadonlySet<AuthEventType> = new Set(['logout', 'account-deleted'])
-// Stored rows are kept 90 days: server/database/cleanup.ts removes older ones.
 
 /**
  * Logs the event, then stores it for the user. The log line is the record (it goes out first,
@@ -43,14 +43,27 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
 
   const { userId } = details
   if (userId === undefined || LOG_ONLY.has(type)) return
-  try {
-    if (type === 'login-throttled' && await throttledRecently(userId)) return
-    const { db, securityEventTable, toTime } = await useStore()
-    await db.insert(securityEventTable).values({ userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) })
+  const store = async () => {
+    try {
+      if (type === 'login-throttled' && await throttledRecently(userId)) return
+      const { db, securityEventTable, toTime } = await useStore()
+      await db.insert(securityEventTable).values({ userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) })
+    }
+    catch (error) {
+      console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
+    }
   }
-  catch (error) {
-    console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
-  }
+  // A wrong password's row is written once the 401 is out: an unknown email has no account and
+  // so no row, and the two must take about the same time to answer (no user enumeration).
+  if (type === 'login-failed') event.waitUntil(responseSent(event).then(store))
+  else await store()
+}
+
+/** Resolves once the response has been sent (or the connection has gone). */
+function responseSent(event: H3Event): Promise<void> {
+  const { res } = event.node
+  if (res.writableFinished || res.destroyed) return Promise.resolve()
+  return new Promise(resolve => res.once('close', () => resolve()))
 }
 
 /**

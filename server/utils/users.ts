@@ -37,7 +37,7 @@ export async function logIn(event: H3Event, { email, password }: Credentials) {
   const { db, userTable, sessionTable } = store
   const [user] = await db.select().from(userTable).where(eq(userTable.email, email)).limit(1)
   if (!await verifyPassword(user?.passwordHash, password) || !user) {
-    // Stored for the account when the email has one; an unknown email is only logged.
+    // Stored for the account when the email has one (after the answer); an unknown email is only logged.
     await emitAuthEvent(event, 'login-failed', { userId: user?.id })
     return null
   }
