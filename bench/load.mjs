@@ -9,17 +9,16 @@ import { benchToken } from './tokens.mjs'
  * One job: `connections` keep-alive connections sending `method path` for `duration` seconds or
  * exactly `amount` requests. With `cookies: { seed, from, count }`, request n carries the
  * session token `from + n % count` of that seed, so every request of a run up to `count` names
- * a different session. `headers` and `body` go with every request.
+ * a different session. With `credentials: { password, email }` each request sends them as a
+ * JSON body; without an `email`, request n sends an address of its own (`seed`, n), as sign-ups do.
  */
-function runJob({ url, method, path, headers, body, connections, duration, amount, cookies }) {
+function runJob({ url, method, path, connections, duration, amount, cookies, credentials }) {
   const latencies = []
   const outcomes = {}
   let sent = 0
   const request = {
     method,
     path,
-    headers,
-    body,
     // The outcome of each response, by status and (the start of) its body, is what the run is
     // checked against: a logout that answers anything but `200 true` is not the case measured.
     onResponse: (status, body) => {
@@ -32,6 +31,13 @@ function runJob({ url, method, path, headers, body, connections, duration, amoun
       const token = benchToken(cookies.seed, cookies.from + (sent++ % cookies.count))
       return { ...req, headers: { ...req.headers, cookie: `auth_session=${token}` } }
     }
+  }
+  if (credentials) {
+    request.headers = { 'content-type': 'application/json' }
+    request.setupRequest = req => ({
+      ...req,
+      body: JSON.stringify({ email: credentials.email ?? `bench-${credentials.seed}-${sent++}@example.com`, password: credentials.password }),
+    })
   }
 
   return new Promise((resolve, reject) => {
@@ -63,11 +69,13 @@ function runJob({ url, method, path, headers, body, connections, duration, amoun
   })
 }
 
-/** `true`, `false`, `error` (h3's JSON error for this status), or the start of anything else. */
+/** `true`, `false`, `user` (a body naming the user), `error` (h3's JSON error for this status), or the start of anything else. */
 function describeBody(body, status) {
   if (body === 'true' || body === 'false') return body
   try {
-    if (JSON.parse(body).statusCode === status) return 'error'
+    const parsed = JSON.parse(body)
+    if (parsed.statusCode === status) return 'error'
+    if (typeof parsed.user?.id === 'string') return 'user'
   }
   catch {
     // not JSON: reported as it is

@@ -52,8 +52,10 @@ export function formatReport(results) {
       [`logout, valid session (${throughput.sessions} rows)`, '200 true', throughput.valid],
       ['logout, spent cookie', '200 false', throughput.spent],
       ['logout, no cookie', '401', throughput.noCookie],
-      ['login, right password', '200', throughput.loginOk],
+      ['signup, new address', '201', throughput.signup],
+      ['login, right password', '200', throughput.login],
       ['login, address locked out', '429', throughput.loginRefused],
+      ['GET /api/auth/me, valid session', '200', throughput.me],
     ].map(([name, answer, r]) => [name, answer, r.rps.toFixed(0), ratio(r.rps, base.rps), ms(r.latency.p50), ratio(r.latency.p50, base.latency.p50), ms(r.latency.p99), ratio(r.latency.p99, base.latency.p99)])))
 
     const latencyBase = tableSizes.baseline

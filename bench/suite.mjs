@@ -12,7 +12,10 @@ export const BARE_ENTRY = 'bench/bare-app/.output/server/index.mjs'
 
 const HEALTH = { method: 'GET', path: '/api/health' }
 const LOGOUT = { method: 'POST', path: '/api/auth/logout' }
-const login = (email, password) => ({ method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+const SIGNUP = { method: 'POST', path: '/api/auth/signup' }
+const LOGIN = { method: 'POST', path: '/api/auth/login' }
+const ME = { method: 'GET', path: '/api/auth/me' }
+const BENCH_PASSWORD = 'bench password, long enough'
 const WARMUP_SECONDS = 2
 
 const newSeed = () => randomBytes(6).toString('hex')
@@ -54,10 +57,10 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
       const noCookie = await load.run(job(LOGOUT, { duration: config.duration }))
       expectOutcomes('logout (no cookie)', noCookie, '401 error')
 
-      const logins = await benchLogin({ load, job, config, server, log })
+      const endpoints = await benchOtherEndpoints({ load, job, server, seeder, config, log })
       const tableSizes = await benchTableSizes({ load, config, server, seeder, log })
       return {
-        throughput: { sessions, baseline, valid, spent, noCookie, ...logins },
+        throughput: { sessions, baseline, valid, spent, noCookie, ...endpoints },
         tableSizes,
         rssBytes: server.rssBytes(),
       }
@@ -76,23 +79,6 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
  * client's address is locked out, where the throttle's own lookups are most of the work. The
  * right password comes first: successes do not count against the address, failures would.
  */
-async function benchLogin({ load, job, config, server, log }) {
-  const email = `bench-${newSeed()}@example.com`
-  const password = 'bench password 1'
-  const signup = await httpRequest(new URL('/api/auth/signup', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
-  if (signup.status !== 201) throw new Error(`signup for the login runs: ${signup.status} ${signup.body}`)
-
-  log('throughput: login, right password')
-  const loginOk = await load.run(job(login(email, password), { duration: config.duration }))
-  expectOutcomes('login (right password)', loginOk, `200 ${JSON.stringify(signup.body.slice(0, 60))}`)
-
-  log('throughput: login, refused (429)')
-  // One more failure than the default limit locks the address out.
-  for (let i = 0; i <= 10; i++) await httpRequest(new URL('/api/auth/login', server.url), login(email, 'wrong password'))
-  const loginRefused = await load.run(job(login(email, password), { duration: config.duration }))
-  expectOutcomes('login (refused)', loginRefused, '429 error')
-  return { loginOk, loginRefused }
-}
 
 /**
  * Seeds `count` sessions and ends each with one logout; fails unless every answer was
@@ -107,6 +93,43 @@ async function endSessions({ load, job, seeder, count, name }) {
   const deleted = before - await seeder.countSessions()
   if (deleted !== count) throw new Error(`${name}: ${count} responses \`true\` but ${deleted} rows deleted`)
   return { seed, result }
+}
+
+/**
+ * The other endpoints a visitor hits: sign-up (a new address each time), log-in (one account,
+ * right password) and `GET /api/auth/me` (one seeded session). Sign-up and log-in hash or check
+ * an argon2id password, which is most of their time; they are here to show what the rest of
+ * their work (the session row, the security-event row) adds to that.
+ */
+async function benchOtherEndpoints({ load, job, server, seeder, config, log }) {
+  log('throughput: signup')
+  const signup = await load.run(job(SIGNUP, { duration: config.duration, credentials: { seed: newSeed(), password: BENCH_PASSWORD } }))
+  expectOutcomes('signup', signup, '201 user')
+
+  const email = `bench-login-${newSeed()}@example.com`
+  const created = await httpRequest(new URL(SIGNUP.path, server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+  })
+  if (created.status !== 201) throw new Error(`signup for the login run: ${created.status} ${created.body}`)
+  log('throughput: login')
+  const login = await load.run(job(LOGIN, { duration: config.duration, credentials: { email, password: BENCH_PASSWORD } }))
+  expectOutcomes('login', login, '200 user')
+
+  log('throughput: login, refused (429)')
+  // One more failure than the default limit locks the address out.
+  const wrong = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'wrong password' }) }
+  for (let i = 0; i <= 10; i++) await httpRequest(new URL(LOGIN.path, server.url), wrong)
+  const loginRefused = await load.run(job(LOGIN, { duration: config.duration, credentials: { email, password: BENCH_PASSWORD } }))
+  expectOutcomes('login (refused)', loginRefused, '429 error')
+
+  const seed = newSeed()
+  await seeder.insertSessions({ tokens: { seed, count: 1 } })
+  log('throughput: me')
+  const me = await load.run(job(ME, { duration: config.duration, cookies: { seed, from: 0, count: 1 } }))
+  expectOutcomes('me', me, '200 user')
+  return { signup, login, loginRefused, me }
 }
 
 /**

@@ -1,14 +1,13 @@
-// `npm run db:cleanup`: delete expired sessions and throttling counters from the database DATABASE_URL names, with the
-// same function the scheduled db:cleanup task runs.
+// `npm run db:cleanup`: delete expired sessions, throttling counters and security events older
+// than 90 days from the database DATABASE_URL names, with the same function the scheduled
+// db:cleanup task runs. Prints one JSON line: `{ sessions, securityEvents, rateLimits }`, each
+// `{ deleted, batches, longestBatchMs }`.
 import { importServerModule } from './server-modules.mjs'
 
 const { useStore, closeStore } = await importServerModule('utils/db.ts')
-const { deleteExpiredRateLimits, deleteExpiredSessions } = await importServerModule('database/cleanup.ts')
+const { runCleanup } = await importServerModule('database/cleanup.ts')
 try {
-  const store = await useStore()
-  const sessions = await deleteExpiredSessions(store)
-  const rateLimits = await deleteExpiredRateLimits(store)
-  console.log(JSON.stringify({ ...sessions, rateLimits }))
+  console.log(JSON.stringify(await runCleanup(await useStore())))
 }
 finally {
   await closeStore()

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto'
-
 /**
  * Errors under /api are always JSON, whatever the Accept header. A 5xx gets a generic body with
- * a request id, its detail goes to the server log under the same id, and any Set-Cookie is
- * dropped so that a client keeps its session cookie and can retry.
+ * the request id, its detail goes to the server log under the same id (as do the request's auth
+ * events), and any Set-Cookie is dropped so that a client keeps its session cookie and can retry.
  */
 export default defineNitroErrorHandler((error, event) => {
   if (!event.path.startsWith('/api/')) return
@@ -11,11 +9,11 @@ export default defineNitroErrorHandler((error, event) => {
   const statusCode = error.statusCode || 500
   let body: Record<string, unknown>
   if (statusCode >= 500) {
-    const requestId = randomUUID()
-    console.error(`[api] ${event.method} ${event.path} failed (request id ${requestId}):`, error.cause ?? error)
+    const id = requestId(event)
+    console.error(`[api] ${event.method} ${event.path} failed (request id ${id}):`, error.cause ?? error)
     event.node.res.removeHeader('set-cookie')
-    setResponseHeader(event, 'x-request-id', requestId)
-    body = { statusCode, statusMessage: 'Internal Server Error', message: 'The server could not complete the request. Please try again.', requestId }
+    setResponseHeader(event, 'x-request-id', id)
+    body = { statusCode, statusMessage: 'Internal Server Error', message: 'The server could not complete the request. Please try again.', requestId: id }
   }
   else {
     body = { statusCode, statusMessage: error.statusMessage || 'Error', message: error.message, ...(error.data === undefined ? {} : { data: error.data }) }

@@ -5,6 +5,8 @@ declare module 'h3' {
     /** Set by server/middleware/session.ts; null when the request carries no valid session. */
     user: AuthUser | null
     session: AuthSession | null
+    /** Made on first use by requestId() (server/utils/request-id.ts). */
+    requestId?: string
   }
 }
 

@@ -8,37 +8,60 @@ export interface CleanupReport {
   longestBatchMs: number
 }
 
+/** How long stored security events are kept (contract: "Security activity"). */
+export const SECURITY_EVENT_RETENTION_DAYS = 90
+
 /**
  * Deletes expired sessions in batches of `batchSize`, each an index range scan on expires_at,
  * yielding to the event loop between batches: a table of a million expired rows is cleaned
  * without holding up requests for more than one batch at a time.
  */
-export async function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+export function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const { db, sessionTable, toTime } = store
-  return deleteInBatches(batchSize, () => {
+  return deleteInBatches(batchSize, async () => {
     const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
-    return db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
+    return (await db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })).length
   })
 }
 
 /** Deletes expired throttling counters (rate_limit.expire is epoch milliseconds in both dialects), likewise in batches. */
-export async function deleteExpiredRateLimits(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+export function deleteExpiredRateLimits(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const { db, rateLimitTable } = store
-  return deleteInBatches(batchSize, () => {
+  return deleteInBatches(batchSize, async () => {
     const batch = db.select({ key: rateLimitTable.key }).from(rateLimitTable).where(lte(rateLimitTable.expire, now.getTime())).limit(batchSize)
-    return db.delete(rateLimitTable).where(inArray(rateLimitTable.key, batch)).returning({ key: rateLimitTable.key })
+    return (await db.delete(rateLimitTable).where(inArray(rateLimitTable.key, batch)).returning({ key: rateLimitTable.key })).length
   })
 }
 
-async function deleteInBatches(batchSize: number, deleteBatch: () => Promise<unknown[]>): Promise<CleanupReport> {
+/** Deletes security events older than the retention period, in batches as above (index on created_at). */
+export function deleteOldSecurityEvents(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  const { db, securityEventTable, toTime } = store
+  const cutoff = toTime(new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * 24 * 60 * 60 * 1000))
+  return deleteInBatches(batchSize, async () => {
+    const batch = db.select({ id: securityEventTable.id }).from(securityEventTable).where(lte(securityEventTable.createdAt, cutoff)).limit(batchSize)
+    return (await db.delete(securityEventTable).where(inArray(securityEventTable.id, batch)).returning({ id: securityEventTable.id })).length
+  })
+}
+
+/** Every cleanup, one after the other: what the scheduled task and `npm run db:cleanup` run. */
+export async function runCleanup(store: Store) {
+  return {
+    sessions: await deleteExpiredSessions(store),
+    securityEvents: await deleteOldSecurityEvents(store),
+    rateLimits: await deleteExpiredRateLimits(store),
+  }
+}
+
+/** Runs `deleteBatch` (which deletes up to `batchSize` rows) until a batch comes back short, yielding between batches. */
+async function deleteInBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<CleanupReport> {
   const report: CleanupReport = { deleted: 0, batches: 0, longestBatchMs: 0 }
   for (;;) {
     const started = performance.now()
     const deleted = await deleteBatch()
     report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - started)
     report.batches++
-    report.deleted += deleted.length
-    if (deleted.length < batchSize) return report
+    report.deleted += deleted
+    if (deleted < batchSize) return report
     await new Promise(resolve => setImmediate(resolve))
   }
 }

@@ -1,40 +1,110 @@
+import { and, desc, eq, gt } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 
 /**
  * Every authentication event goes through here (contract: "Security activity"): one JSON line
- * on stdout per event. Never a password, a token or a token's hash: a session is named by its
- * public id.
+ * on stdout per event and, for all but `logout` and `account-deleted`, a row in the user's
+ * security_event table, which GET /api/auth/activity lists (kept 90 days: the cleanup task in
+ * server/database/cleanup.ts removes older rows). Never a password, a token or a token's hash: a
+ * session is named by its public id.
  */
 
-export type AuthEventType
-  = | 'signup'
-    | 'login'
-    | 'login-failed'
-    | 'login-throttled'
-    | 'logout'
-    | 'logout-all'
-    | 'session-revoked'
-    | 'reauthenticated'
-    | 'reauthentication-failed'
-    | 'password-changed'
-    | 'password-reset-requested'
-    | 'password-reset'
-    | 'account-deleted'
+/** The contract's events: the stored ones (shared/types/activity.ts) and the two only logged. */
+export type AuthEventType = ActivityType | 'logout' | 'account-deleted'
 
 export interface AuthEventDetails {
   userId?: string
-  /** The row id (token hash) of the session the event was made in; logged as its public id. */
+  /**
+   * The row id (token hash) of the session the event was made in (after a rotation the new one;
+   * for session-revoked and logout-all the session that asked); logged as its public id.
+   */
   sessionId?: string
 }
 
+/**
+ * Log only: logout stays one statement, and after account-deleted there is no user to keep
+ * rows for (they would go with the user by the foreign key's cascade anyway).
+ */
+const LOG_ONLY: ReadonlySet<AuthEventType> = new Set(['logout', 'account-deleted'])
+
+/**
+ * Logs the event, then stores it for the user. The log line is the record (it goes out first,
+ * whatever happens next); the row is the user's view of it. A failure to store the row is
+ * logged and does not fail the request: the action it describes has already happened (a
+ * session started or ended), and a 500 would tell the client the opposite.
+ */
 export async function emitAuthEvent(event: H3Event, type: AuthEventType, details: AuthEventDetails = {}): Promise<void> {
-  const line = {
-    event: type,
-    userId: details.userId,
-    sessionId: details.sessionId === undefined ? undefined : publicSessionId(details.sessionId),
-    ipAddress: clientAddress(event),
-    userAgent: getRequestHeader(event, 'user-agent')?.slice(0, 256),
-    at: new Date().toISOString(),
-  }
+  const sessionPublicId = details.sessionId === undefined ? undefined : publicSessionId(details.sessionId)
+  const ipAddress = clientAddress(event)
+  const userAgent = getRequestHeader(event, 'user-agent')?.slice(0, 256)
+  const at = new Date()
+  const line = { event: type, userId: details.userId, sessionId: sessionPublicId, ipAddress, userAgent, at: at.toISOString(), requestId: requestId(event) }
   process.stdout.write(`${JSON.stringify(line)}\n`)
+
+  const { userId } = details
+  if (userId === undefined || LOG_ONLY.has(type)) return
+  const store = async () => {
+    try {
+      if (type === 'login-throttled' && await throttledRecently(userId)) return
+      const { db, securityEventTable, toTime } = await useStore()
+      await db.insert(securityEventTable).values({ userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) })
+    }
+    catch (error) {
+      console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
+    }
+  }
+  // A wrong password's row is written once the 401 is out: an unknown email has no account and
+  // so no row, and the two must take about the same time to answer (no user enumeration).
+  if (type === 'login-failed') event.waitUntil(responseSent(event).then(store))
+  else await store()
+}
+
+/** Resolves once the response has been sent (or the connection has gone). */
+function responseSent(event: H3Event): Promise<void> {
+  const { res } = event.node
+  if (res.writableFinished || res.destroyed) return Promise.resolve()
+  return new Promise(resolve => res.once('close', () => resolve()))
+}
+
+/**
+ * Refused logins are unbounded (each 429 is one request, and an attacker can send many), so the
+ * table keeps at most one login-throttled row per user per 15 minutes (log-in's default window);
+ * every one is logged.
+ */
+const THROTTLED_ROW_INTERVAL_MS = 15 * 60 * 1000
+
+async function throttledRecently(userId: string): Promise<boolean> {
+  const { db, securityEventTable, toTime } = await useStore()
+  const since = new Date(Date.now() - THROTTLED_ROW_INTERVAL_MS)
+  const [row] = await db
+    .select({ id: securityEventTable.id })
+    .from(securityEventTable)
+    .where(and(eq(securityEventTable.userId, userId), eq(securityEventTable.type, 'login-throttled'), gt(securityEventTable.createdAt, toTime(since))))
+    .limit(1)
+  return row !== undefined
+}
+
+/** The user's last `limit` stored events, newest first; `current` marks those made in this session. */
+export async function listSecurityActivity(userId: string, currentSessionId: string, limit = 50): Promise<ActivityEntry[]> {
+  const { db, securityEventTable, fromTime } = await useStore()
+  const rows = await db
+    .select({
+      type: securityEventTable.type,
+      createdAt: securityEventTable.createdAt,
+      userAgent: securityEventTable.userAgent,
+      ipAddress: securityEventTable.ipAddress,
+      sessionPublicId: securityEventTable.sessionPublicId,
+    })
+    .from(securityEventTable)
+    .where(eq(securityEventTable.userId, userId))
+    .orderBy(desc(securityEventTable.id))
+    .limit(limit)
+  const current = publicSessionId(currentSessionId)
+  return rows.map(row => ({
+    type: row.type as ActivityType,
+    at: fromTime(row.createdAt).toISOString(),
+    userAgent: row.userAgent,
+    ipAddress: row.ipAddress,
+    current: row.sessionPublicId === current,
+  }))
 }

@@ -24,6 +24,7 @@ export async function signUp(event: H3Event, { email, password }: Credentials) {
     return true
   })
   if (!created) return null
+  await emitAuthEvent(event, 'signup', { userId: user.id, sessionId: session.row.id })
   return { user: { id: user.id, email: user.email }, session }
 }
 
@@ -35,11 +36,37 @@ export async function logIn(event: H3Event, { email, password }: Credentials) {
   const store = await useStore()
   const { db, userTable, sessionTable } = store
   const [user] = await db.select().from(userTable).where(eq(userTable.email, email)).limit(1)
-  if (!await verifyPassword(user?.passwordHash, password) || !user) return null
+  if (!await verifyPassword(user?.passwordHash, password) || !user) {
+    // Stored for the account when the email has one (after the answer); an unknown email is only logged.
+    await emitAuthEvent(event, 'login-failed', { userId: user?.id })
+    return null
+  }
   const session = newSession(store, user.id, event)
   await db.insert(sessionTable).values(session.row)
   // The session this browser had is replaced by the new cookie; end it rather than orphan it.
   const previous = readSessionCookie(event)
   if (previous.state === 'present') await endSession(previous.sessionId)
+  await emitAuthEvent(event, 'login', { userId: user.id, sessionId: session.row.id })
   return { user: { id: user.id, email: user.email }, session }
+}
+
+/**
+ * For a log-in refused by the throttle (429): a login-throttled event, stored for the email's
+ * account if it has one; then the error goes on as it was. A failed lookup only costs the row.
+ */
+export async function loginRefused(event: H3Event, email: string, error: unknown): Promise<never> {
+  if (isError(error) && error.statusCode === 429) {
+    const userId = await userIdByEmail(email).catch((lookupError: unknown) => {
+      console.error('[auth-events] could not look up the account of a throttled log-in:', lookupError)
+      return undefined
+    })
+    await emitAuthEvent(event, 'login-throttled', { userId })
+  }
+  throw error
+}
+
+async function userIdByEmail(email: string): Promise<string | undefined> {
+  const { db, userTable } = await useStore()
+  const [user] = await db.select({ id: userTable.id }).from(userTable).where(eq(userTable.email, email)).limit(1)
+  return user?.id
 }

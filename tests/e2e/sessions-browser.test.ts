@@ -111,19 +111,29 @@ async function readSessionList(page: Page) {
   })))
 }
 
+/** The activity list as the user reads it: each entry's words (all but the time), its time, and the "This device" mark. */
+async function readActivity(page: Page) {
+  return page.locator('.activity-list > li').evaluateAll(items => items.map(item => ({
+    line: [...item.childNodes].filter(n => n.nodeName !== 'TIME' && !(n as Element).classList?.contains('badge')).map(n => n.textContent).join(''),
+    when: item.querySelector('time')?.textContent?.trim(),
+    datetime: item.querySelector('time')?.getAttribute('datetime'),
+    thisDevice: item.querySelector('.badge')?.textContent?.trim() === 'This device',
+  })))
+}
+
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
 }
 
-/** axe-core's serious and critical violations on the page as it is now, as readable lines. */
-async function axeViolations(page: Page): Promise<string[]> {
+/** axe-core's violations (by default the serious and critical ones) on the page, or the part `selector` names, as it is now, as readable lines. */
+async function axeViolations(page: Page, selector?: string, impacts = ['serious', 'critical']): Promise<string[]> {
   await page.addScriptTag({ content: axe.source })
-  const violations = await page.evaluate(async () => {
-    const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] })
+  const violations = await page.evaluate(async (selector) => {
+    const results = await (window as unknown as { axe: typeof axe }).axe.run(selector ?? document, { resultTypes: ['violations'] })
     return results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')) }))
-  })
+  }, selector)
   return violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .filter(v => impacts.includes(v.impact ?? ''))
     .map(v => `${v.impact}: ${v.id} (${v.help}) at ${v.targets.join(', ')}`)
 }
 
@@ -245,6 +255,51 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     // The desktop was not touched.
     await open(desktopPage, '/account')
     expect(pathOf(desktopPage)).toBe('/account')
+  })
+
+  it('shows recent security activity in words, newest first, with this device\'s entries marked', async () => {
+    const desktop = await newDevice(DESKTOP, { bypassCSP: true })
+    const phone = await newDevice(PHONE, { bypassCSP: true })
+    const { page: desktopPage, email } = await signUp(desktop)
+    // A failed attempt from the phone, then a good one.
+    const phoneLogin = await open(await phone.newPage(), '/login')
+    await phoneLogin.getByLabel('Email').fill(email)
+    await phoneLogin.getByLabel('Password').fill('not the password')
+    const failed = phoneLogin.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/login')
+    await phoneLogin.getByRole('button', { name: 'Log in' }).click()
+    expect((await failed).status()).toBe(401)
+    await phoneLogin.close()
+    const phonePage = await logIn(phone, email)
+    await open(desktopPage, '/account')
+    await open(phonePage, '/account')
+
+    const when = /^(just now|1 minute ago)$/
+    const fromDesktop = await readActivity(desktopPage)
+    expect(fromDesktop.map(e => e.line)).toEqual([
+      `Signed in · ${PHONE.name} · 127.0.0.1 · `,
+      `Failed sign-in attempt · ${PHONE.name} · 127.0.0.1 · `,
+      `Account created · ${DESKTOP.name} · 127.0.0.1 · `,
+    ])
+    expect(fromDesktop.map(e => e.thisDevice)).toEqual([false, false, true])
+    for (const entry of fromDesktop) {
+      expect(entry.when).toMatch(when)
+      expect(Math.abs(Date.parse(entry.datetime!) - Date.now())).toBeLessThan(60_000)
+    }
+    expect((await readActivity(phonePage)).map(e => e.thisDevice)).toEqual([true, false, false])
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.viewport.width)
+    await phonePage.locator('.activity').scrollIntoViewIfNeeded()
+    await screenshot(phonePage, 'account-activity-375')
+
+    // Ending the phone's session from the desktop shows up at once, as this device's.
+    await sessionItems(desktopPage).filter({ hasText: PHONE.name }).getByRole('button', { name: /^Log out / }).click()
+    await expect.poll(async () => (await readActivity(desktopPage))[0]).toMatchObject({ line: `Signed out another device · ${DESKTOP.name} · 127.0.0.1 · `, thisDevice: true })
+
+    await desktopPage.locator('.activity').scrollIntoViewIfNeeded()
+    await screenshot(desktopPage, 'account-activity-1280')
+    // The section alone, as docs/activity.png shows it.
+    await desktopPage.locator('.activity').screenshot({ path: join(SCREENSHOTS, 'activity-1280.png') })
+    // Every axe rule, not only the serious ones, on the section.
+    for (const page of [desktopPage, phonePage]) expect(await axeViolations(page, '.activity', ['minor', 'moderate', 'serious', 'critical'])).toEqual([])
   })
 
   it('a tab that becomes visible again learns that its session was ended elsewhere', async () => {

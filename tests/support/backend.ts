@@ -8,6 +8,14 @@ import postgres from 'postgres'
 
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
+export interface SecurityEventRow {
+  type: string
+  sessionPublicId: string | null
+  ipAddress: string | null
+  userAgent: string | null
+  createdAt: Date
+}
+
 export interface SessionRow {
   id: string
   userId: string
@@ -27,15 +35,21 @@ export interface TestBackend {
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session' | 'rate_limit') => Promise<number>
+  count: (table: 'user' | 'session' | 'rate_limit' | 'security_event') => Promise<number>
+  /** The user's stored security events, oldest first. */
+  securityEvents: (userId: string) => Promise<SecurityEventRow[]>
+  /** Inserts `count` security events of a user directly, all made at `createdAt`, in one transaction. */
+  seedSecurityEvents: (userId: string, count: number, createdAt: Date) => Promise<void>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** Inserts `count` throttling counters directly, all expiring at `expire`. */
   seedRateLimits: (count: number, expire: Date) => Promise<void>
   /** The query plan of the expired-session scan, as text. */
   explainExpiredScan: () => Promise<string>
-  /** Every stored row of the user, session and rate_limit tables, as text, to search for what must not be there. */
+  /** Every stored row of every table, as text, to search for what must not be there. */
   dump: () => Promise<string>
+  /** Renames a table behind the server's back (both dialects take `alter table … rename to …`). */
+  renameTable: (from: string, to: string) => Promise<void>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
   /** What the server logs when a statement gave up waiting for that lock. */
@@ -89,7 +103,23 @@ function createSqliteBackend(): TestBackend {
       return row && { email: row.email, passwordHash: row.password_hash }
     },
     count: async table => (db().prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n,
-    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all(), db().prepare('select * from rate_limit').all()]),
+    dump: async () => {
+      const tables = db().prepare('select name from sqlite_master where type = \'table\'').all() as { name: string }[]
+      return JSON.stringify(tables.map(({ name }) => db().prepare(`select * from "${name}"`).all()))
+    },
+    securityEvents: async userId => (db().prepare('select * from security_event where user_id = ? order by id').all(userId) as Record<string, unknown>[]).map(row => ({
+      type: String(row.type),
+      sessionPublicId: row.session_public_id as string | null,
+      ipAddress: row.ip_address as string | null,
+      userAgent: row.user_agent as string | null,
+      createdAt: new Date(Number(row.created_at) * 1000),
+    })),
+    seedSecurityEvents: async (userId, count, createdAt) => {
+      const insert = db().prepare('insert into security_event (user_id, type, created_at) values (?, ?, ?)')
+      db().transaction(() => {
+        for (let i = 0; i < count; i++) insert.run(userId, 'login', Math.floor(createdAt.getTime() / 1000))
+      })()
+    },
     seedSessions: async (userId, count, expiresAt) => {
       const insert = db().prepare('insert into session (id, user_id, expires_at, created_at) values (?, ?, ?, ?)')
       const expires = Math.floor(expiresAt.getTime() / 1000)
@@ -106,6 +136,9 @@ function createSqliteBackend(): TestBackend {
       })()
     },
     explainExpiredScan: async () => JSON.stringify(db().prepare('explain query plan select id from session where expires_at <= ? limit 1000').all(0)),
+    renameTable: async (from, to) => {
+      db().exec(`alter table "${from}" rename to "${to}"`)
+    },
     holdWriteLock: async () => {
       const locker = new Database(path)
       locker.exec('begin immediate')
@@ -148,7 +181,21 @@ async function createPostgresBackend(): Promise<TestBackend> {
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
     },
     count: async table => Number((await sql.unsafe(`select count(*) as n from "${table}"`))[0]!.n),
-    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`, await sql`select * from rate_limit`]),
+    dump: async () => {
+      const tables = await sql<{ name: string }[]>`select table_name as name from information_schema.tables where table_schema = 'public'`
+      return JSON.stringify(await Promise.all(tables.map(({ name }) => sql.unsafe(`select * from "${name}"`))))
+    },
+    securityEvents: async userId => (await sql`select * from security_event where user_id = ${userId} order by id`).map(row => ({
+      type: String(row.type),
+      sessionPublicId: row.session_public_id as string | null,
+      ipAddress: row.ip_address as string | null,
+      userAgent: row.user_agent as string | null,
+      createdAt: row.created_at as Date,
+    })),
+    seedSecurityEvents: async (userId, count, createdAt) => {
+      await sql`insert into security_event (user_id, type, created_at)
+        select ${userId}, 'login', ${createdAt} from generate_series(1, ${count})`
+    },
     seedSessions: async (userId, count, expiresAt) => {
       const seed = randomBytes(8).toString('hex')
       await sql`insert into session (id, user_id, expires_at, created_at)
@@ -166,6 +213,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
       await tx`set local enable_seqscan = off`
       return tx`explain select id from session where expires_at <= now() limit 1000`
     })),
+    renameTable: async (from, to) => {
+      await sql.unsafe(`alter table "${from}" rename to "${to}"`)
+    },
     holdWriteLock: async () => {
       const locker = await sql.reserve()
       await locker`begin`

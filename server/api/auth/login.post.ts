@@ -1,6 +1,6 @@
 export default defineEventHandler(async (event) => {
   const credentials = await readCredentials(event)
-  const attempt = await startLoginAttempt(event, credentials.email)
+  const attempt = await startLoginAttempt(event, credentials.email).catch(error => loginRefused(event, credentials.email, error))
   const result = await logIn(event, credentials)
   // One answer for an unknown email and a wrong password: no user enumeration.
   if (!result) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Invalid email or password' })

@@ -2,6 +2,8 @@
 export default defineEventHandler(async (event) => {
   const { sessionId } = requireSessionCookie(event)
   const ended = await endSession(sessionId)
+  // A log line only: logout stays one statement (no user lookup, no event row).
+  if (ended) await emitAuthEvent(event, 'logout', { sessionId })
   setBlankSessionCookie(event)
   return ended
 })

@@ -1,14 +1,19 @@
-import { deleteExpiredRateLimits, deleteExpiredSessions } from '../../database/cleanup'
+import { runCleanup, SECURITY_EVENT_RETENTION_DAYS } from '../../database/cleanup'
+
+const WHAT = {
+  sessions: 'expired sessions',
+  securityEvents: `security events older than ${SECURITY_EVENT_RETENTION_DAYS} days`,
+  rateLimits: 'expired throttling counters',
+} as const
 
 /** Scheduled in nuxt.config.ts (nitro.scheduledTasks); `npm run db:cleanup` runs the same work. */
 export default defineTask({
-  meta: { name: 'db:cleanup', description: 'Delete expired sessions and throttling counters in bounded batches' },
+  meta: { name: 'db:cleanup', description: 'Delete expired sessions, throttling counters and old security events, in bounded batches' },
   async run() {
-    const store = await useStore()
-    const report = await deleteExpiredSessions(store)
-    console.info(`[db:cleanup] deleted ${report.deleted} expired sessions in ${report.batches} batches (longest ${report.longestBatchMs.toFixed(1)} ms)`)
-    const rateLimits = await deleteExpiredRateLimits(store)
-    console.info(`[db:cleanup] deleted ${rateLimits.deleted} expired throttling counters in ${rateLimits.batches} batches (longest ${rateLimits.longestBatchMs.toFixed(1)} ms)`)
+    const report = await runCleanup(await useStore())
+    for (const [table, { deleted, batches, longestBatchMs }] of Object.entries(report)) {
+      console.info(`[db:cleanup] deleted ${deleted} ${WHAT[table as keyof typeof WHAT]} in ${batches} batches (longest ${longestBatchMs.toFixed(1)} ms)`)
+    }
     return { result: report }
   },
 })

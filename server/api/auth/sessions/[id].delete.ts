@@ -7,6 +7,8 @@ export default defineEventHandler(async (event) => {
   const { user, session } = requireSession(event)
   const ended = await endUserSession(user.id, getRouterParam(event, 'id') ?? '')
   if (!ended) throw createError({ statusCode: 404, statusMessage: 'Not Found', message: 'No such session' })
+  // Ending one's own session this way is a logout (a log line only); another one, a revocation by this one.
+  await emitAuthEvent(event, ended === session.id ? 'logout' : 'session-revoked', { userId: user.id, sessionId: session.id })
   if (ended === session.id) setBlankSessionCookie(event)
   return true
 })
