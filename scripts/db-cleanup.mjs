@@ -1,12 +1,14 @@
-// `npm run db:cleanup`: delete expired sessions from the database DATABASE_URL names, with the
-// same function the scheduled db:cleanup task runs.
+// `npm run db:cleanup`: delete expired sessions and password-reset tokens from the database
+// DATABASE_URL names, with the same functions the scheduled db:cleanup task runs.
 import { importServerModule } from './server-modules.mjs'
 
 const { useStore, closeStore } = await importServerModule('utils/db.ts')
-const { deleteExpiredSessions } = await importServerModule('database/cleanup.ts')
+const { deleteExpiredSessions, deleteExpiredPasswordResets } = await importServerModule('database/cleanup.ts')
 try {
-  const report = await deleteExpiredSessions(await useStore())
-  console.log(JSON.stringify(report))
+  const store = await useStore()
+  const sessions = await deleteExpiredSessions(store)
+  const passwordResets = await deleteExpiredPasswordResets(store)
+  console.log(JSON.stringify({ sessions, passwordResets }))
 }
 finally {
   await closeStore()

@@ -8,18 +8,36 @@ export interface CleanupReport {
   longestBatchMs: number
 }
 
+export interface CleanupOptions {
+  batchSize?: number
+  now?: Date
+}
+
+/** Deletes expired sessions in bounded batches (see deleteExpiredRows). */
+export function deleteExpiredSessions(store: Store, options: CleanupOptions = {}): Promise<CleanupReport> {
+  return deleteExpiredRows(store, store.sessionTable, options)
+}
+
+/** Deletes expired password-reset tokens in bounded batches (see deleteExpiredRows). */
+export function deleteExpiredPasswordResets(store: Store, options: CleanupOptions = {}): Promise<CleanupReport> {
+  return deleteExpiredRows(store, store.passwordResetTable, options)
+}
+
 /**
- * Deletes expired sessions in batches of `batchSize`, each an index range scan on expires_at,
- * yielding to the event loop between batches: a table of a million expired rows is cleaned
- * without holding up requests for more than one batch at a time.
+ * Deletes a table's expired rows in batches of `batchSize`, each an index range scan on
+ * expires_at, yielding to the event loop between batches: a table of a million expired rows is
+ * cleaned without holding up requests for more than one batch at a time.
  */
-export async function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, sessionTable, toTime } = store
+async function deleteExpiredRows(
+  { db, toTime }: Store,
+  table: Store['sessionTable'] | Store['passwordResetTable'],
+  { batchSize = 100, now = new Date() }: CleanupOptions,
+): Promise<CleanupReport> {
   const report: CleanupReport = { deleted: 0, batches: 0, longestBatchMs: 0 }
   for (;;) {
     const started = performance.now()
-    const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
-    const deleted = await db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
+    const batch = db.select({ id: table.id }).from(table).where(lte(table.expiresAt, toTime(now))).limit(batchSize)
+    const deleted = await db.delete(table).where(inArray(table.id, batch)).returning({ id: table.id })
     report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - started)
     report.batches++
     report.deleted += deleted.length

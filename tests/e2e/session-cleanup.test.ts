@@ -21,7 +21,7 @@ describe.skipIf(skip)(onBackend('npm run db:cleanup', skip), () => {
       timeout: 60_000,
     })
     expect(run.status, run.stderr).toBe(0)
-    const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { deleted: number, batches: number }
+    const report = (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { sessions: { deleted: number, batches: number } }).sessions
     expect(report.deleted).toBe(EXPIRED)
     // 100 rows a batch, and one more that finds fewer and stops.
     expect(report.batches).toBe(EXPIRED / 100 + 1)

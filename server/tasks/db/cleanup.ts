@@ -1,11 +1,14 @@
-import { deleteExpiredSessions } from '../../database/cleanup'
+import { deleteExpiredPasswordResets, deleteExpiredSessions } from '../../database/cleanup'
 
 /** Scheduled in nuxt.config.ts (nitro.scheduledTasks); `npm run db:cleanup` runs the same work. */
 export default defineTask({
-  meta: { name: 'db:cleanup', description: 'Delete expired sessions in bounded batches' },
+  meta: { name: 'db:cleanup', description: 'Delete expired sessions and password-reset tokens in bounded batches' },
   async run() {
-    const report = await deleteExpiredSessions(await useStore())
-    console.info(`[db:cleanup] deleted ${report.deleted} expired sessions in ${report.batches} batches (longest ${report.longestBatchMs.toFixed(1)} ms)`)
-    return { result: report }
+    const store = await useStore()
+    const sessions = await deleteExpiredSessions(store)
+    console.info(`[db:cleanup] deleted ${sessions.deleted} expired sessions in ${sessions.batches} batches (longest ${sessions.longestBatchMs.toFixed(1)} ms)`)
+    const passwordResets = await deleteExpiredPasswordResets(store)
+    console.info(`[db:cleanup] deleted ${passwordResets.deleted} expired password-reset tokens in ${passwordResets.batches} batches (longest ${passwordResets.longestBatchMs.toFixed(1)} ms)`)
+    return { result: { sessions, passwordResets } }
   },
 })

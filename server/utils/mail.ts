@@ -1,0 +1,72 @@
+import { createTransport, type Transporter } from 'nodemailer'
+import type { H3Event } from 'h3'
+
+/**
+ * Everything about outgoing mail lives here: whether it can be sent, the public origin its links
+ * are built on, and delivery (SMTP, or the console in development).
+ */
+
+export interface Mail {
+  to: string
+  subject: string
+  text: string
+}
+
+/**
+ * The app's public origin (NUXT_AUTH_ORIGIN) for links in mail, normalised to
+ * scheme://host[:port]. Never taken from the request's Host or X-Forwarded-Host: a forged
+ * header would otherwise send a reset link, token included, to the forger's site. In
+ * `nuxt dev` it defaults to the dev server's own address on localhost.
+ */
+export function publicOrigin(): string | undefined {
+  const configured = useRuntimeConfig().auth.origin
+  const value = configured || (import.meta.dev ? `http://localhost:${process.env.NUXT_PORT || process.env.NITRO_PORT || process.env.PORT || 3000}` : '')
+  const url = URL.parse(value)
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined
+  return url.origin
+}
+
+/**
+ * A 503 unless this server can send mail with working links: NUXT_MAIL_SMTP_URL (or, in
+ * development, the console) and a public origin. Checked before anything else, so a
+ * production server without mail answers every request of a mail feature the same way.
+ */
+export function requireMail(): void {
+  const { smtpUrl } = useRuntimeConfig().mail
+  if ((smtpUrl || import.meta.dev) && publicOrigin()) return
+  throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'Email is not configured on this server' })
+}
+
+/**
+ * Sends the mail without making the caller wait (an answer must not reveal, by its time, whether
+ * a mail was sent). On Vercel the function stays alive until the mail is handed over:
+ * event.waitUntil (see server/plugins/vercel-wait-until.ts). A failure is logged, never thrown.
+ */
+export function sendMailInBackground(event: H3Event, mail: Mail): void {
+  const delivery = deliver(mail).catch((error: unknown) => {
+    // The SMTP error says why (code and server reply); the mail itself, link and token
+    // included, stays out of the log.
+    const { code, message } = error as { code?: string, message?: string }
+    console.error(`[mail] delivery of "${mail.subject}" failed: ${code ?? 'error'}: ${message ?? String(error)}`)
+  })
+  event.waitUntil(delivery)
+}
+
+async function deliver(mail: Mail): Promise<void> {
+  const { smtpUrl, from } = useRuntimeConfig().mail
+  if (!smtpUrl) {
+    // Development without SMTP (requireMail lets nothing else through): the whole mail, link
+    // included, goes to the console so that every flow works with no setup.
+    console.info(`[mail] not sent (no NUXT_MAIL_SMTP_URL in development), printed instead:\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`)
+    return
+  }
+  await smtpTransport(smtpUrl).sendMail({ from: from || `no-reply@${new URL(publicOrigin()!).hostname}`, ...mail })
+}
+
+let transport: { url: string, transporter: Transporter } | undefined
+
+/** One nodemailer transport per SMTP URL, made on first use. */
+function smtpTransport(url: string): Transporter {
+  if (transport?.url !== url) transport = { url, transporter: createTransport(url) }
+  return transport.transporter
+}
