@@ -27,12 +27,17 @@ export interface TestBackend {
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session') => Promise<number>
+  count: (table: 'user' | 'session' | 'password_reset') => Promise<number>
+  /** The user's password-reset rows (id = the token's SHA-256). */
+  passwordResetsOf: (userId: string) => Promise<{ id: string, expiresAt: Date }[]>
+  setPasswordResetExpiry: (id: string, expiresAt: Date) => Promise<void>
+  /** The reason session_end holds for this public session id, if any. */
+  sessionEndReason: (publicId: string) => Promise<string | undefined>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** The query plan of the expired-session scan, as text. */
   explainExpiredScan: () => Promise<string>
-  /** Every stored row of both tables, as text, to search for what must not be there. */
+  /** Every stored row of the user, session, password_reset and session_end tables, as text, to search for what must not be there. */
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
@@ -87,7 +92,13 @@ function createSqliteBackend(): TestBackend {
       return row && { email: row.email, passwordHash: row.password_hash }
     },
     count: async table => (db().prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n,
-    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all()]),
+    passwordResetsOf: async userId => (db().prepare('select id, expires_at from password_reset where user_id = ?').all(userId) as { id: string, expires_at: number }[])
+      .map(row => ({ id: row.id, expiresAt: new Date(row.expires_at * 1000) })),
+    setPasswordResetExpiry: async (id, expiresAt) => {
+      db().prepare('update password_reset set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
+    },
+    sessionEndReason: async publicId => (db().prepare('select reason from session_end where public_id = ?').get(publicId) as { reason: string } | undefined)?.reason,
+    dump: async () => JSON.stringify(['user', 'session', 'password_reset', 'session_end'].map(table => db().prepare(`select * from ${table}`).all())),
     seedSessions: async (userId, count, expiresAt) => {
       const insert = db().prepare('insert into session (id, user_id, expires_at, created_at) values (?, ?, ?, ?)')
       const expires = Math.floor(expiresAt.getTime() / 1000)
@@ -139,7 +150,13 @@ async function createPostgresBackend(): Promise<TestBackend> {
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
     },
     count: async table => Number((await sql.unsafe(`select count(*) as n from "${table}"`))[0]!.n),
-    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`]),
+    passwordResetsOf: async userId => (await sql`select id, expires_at from password_reset where user_id = ${userId}`)
+      .map(row => ({ id: row.id as string, expiresAt: row.expires_at as Date })),
+    setPasswordResetExpiry: async (id, expiresAt) => {
+      await sql`update password_reset set expires_at = ${expiresAt} where id = ${id}`
+    },
+    sessionEndReason: async publicId => (await sql`select reason from session_end where public_id = ${publicId}`)[0]?.reason as string | undefined,
+    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`, await sql`select * from password_reset`, await sql`select * from session_end`]),
     seedSessions: async (userId, count, expiresAt) => {
       const seed = randomBytes(8).toString('hex')
       await sql`insert into session (id, user_id, expires_at, created_at)
