@@ -271,12 +271,13 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     }
   })
 
-  it('has no serious or critical axe violations on /login, /signup, / and /account', async () => {
+  it('has no serious or critical axe violations on /login, /signup, the password-reset pages, / and /account', async () => {
     for (const device of [DESKTOP, PHONE]) {
       const context = await newDevice(device, { bypassCSP: true })
       const anonymous = await context.newPage()
       const report: Record<string, string[]> = {}
-      for (const path of ['/login', '/login?ended=1', '/signup']) {
+      // The reset form (a link's token in the fragment) before the incomplete-link message.
+      for (const path of ['/login', '/login?ended=1', '/signup', '/forgot-password', `/reset-password#token=${'a'.repeat(32)}`, '/reset-password']) {
         await open(anonymous, path)
         report[path] = await axeViolations(anonymous)
       }
@@ -292,7 +293,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
       report['/account (confirming)'] = await axeViolations(page)
 
       expect(report, `on ${device.viewport.width} px`).toEqual({
-        '/login': [], '/login?ended=1': [], '/signup': [], '/': [], '/account': [], '/account (confirming)': [],
+        '/login': [], '/login?ended=1': [], '/signup': [], '/forgot-password': [], [`/reset-password#token=${'a'.repeat(32)}`]: [], '/reset-password': [],
+        '/': [], '/account': [], '/account (confirming)': [],
       })
     }
   }, 60_000)
