@@ -110,6 +110,8 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password-reset', skip), () => {
     await mailedToken(user.email)
     expect(smtp.mails.filter(m => m.to.includes(unknown))).toEqual([])
     expect(api.server.logs()).not.toContain(unknown)
+    // Only known emails make an event, each with its user.
+    expect(eventLines('password-reset-requested').every(e => e.userId)).toBe(true)
   })
 
   it('builds the link from NUXT_AUTH_ORIGIN, never from a forged Host or X-Forwarded-Host', async () => {
@@ -196,6 +198,27 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password-reset/confirm', skip), 
     const reused = await expectJsonError(await confirm({ token, newPassword: 'yet another password' }), 400)
     expect(reused.data).toEqual({ reason: 'invalid-token' })
     expect(await logInStatus(email, NEW_PASSWORD)).toBe(200)
+  })
+
+  it('lets exactly one of concurrent confirmations with one token through', async () => {
+    const { user } = await signUpUser(api.server.url)
+    const token = await mailedToken(user.email)
+    const passwords = [1, 2, 3, 4, 5].map(i => `${NEW_PASSWORD} ${i}`)
+    const statuses = await Promise.all(passwords.map(async newPassword => (await confirm({ token, newPassword })).status))
+    expect([...statuses].sort()).toEqual([200, 400, 400, 400, 400])
+    // The password is the winner's, and no loser's.
+    for (const [i, password] of passwords.entries()) expect(await logInStatus(user.email, password)).toBe(statuses[i] === 200 ? 200 : 401)
+  })
+
+  it('ends the session this browser had, whoever it belonged to, as log-in does', async () => {
+    const { user } = await signUpUser(api.server.url)
+    const bystander = await signUpUser(api.server.url)
+    const token = await mailedToken(user.email)
+    const response = await confirm({ token, newPassword: NEW_PASSWORD }, bystander.cookie)
+    expect(response.status).toBe(200)
+    expect(await api.backend.sessionById(sha256Hex(bystander.token))).toBeUndefined()
+    // Replaced by this browser's new cookie, not ended by the reset: no reason recorded.
+    expect(await api.backend.sessionEndReason(publicIdOfToken(bystander.token))).toBeUndefined()
   })
 
   it('refuses an expired token and changes nothing', async () => {
