@@ -1,5 +1,4 @@
 import { createTransport, type Transporter } from 'nodemailer'
-import type { H3Event } from 'h3'
 
 /**
  * Everything about outgoing mail lives here: whether it can be sent, the public origin its links
@@ -38,21 +37,10 @@ export function requireMail(): void {
 }
 
 /**
- * Sends the mail without making the caller wait (an answer must not reveal, by its time, whether
- * a mail was sent). On Vercel the function stays alive until the mail is handed over:
- * event.waitUntil (see server/plugins/vercel-wait-until.ts). A failure is logged, never thrown.
+ * Sends the mail: over SMTP, or in development without it, to the console. Resolves once the
+ * SMTP server has accepted it; a failure is logged, never thrown.
  */
-export function sendMailInBackground(event: H3Event, mail: Mail): void {
-  const delivery = deliver(mail).catch((error: unknown) => {
-    // The SMTP error says why (code and server reply); the mail itself, link and token
-    // included, stays out of the log.
-    const { code, message } = error as { code?: string, message?: string }
-    console.error(`[mail] delivery of "${mail.subject}" failed: ${code ?? 'error'}: ${message ?? String(error)}`)
-  })
-  event.waitUntil(delivery)
-}
-
-async function deliver(mail: Mail): Promise<void> {
+export async function sendMail(mail: Mail): Promise<void> {
   const { smtpUrl, from } = useRuntimeConfig().mail
   if (!smtpUrl) {
     // Development without SMTP (requireMail lets nothing else through): the whole mail, link
@@ -60,7 +48,15 @@ async function deliver(mail: Mail): Promise<void> {
     console.info(`[mail] not sent (no NUXT_MAIL_SMTP_URL in development), printed instead:\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`)
     return
   }
-  await smtpTransport(smtpUrl).sendMail({ from: from || `no-reply@${new URL(publicOrigin()!).hostname}`, ...mail })
+  try {
+    await smtpTransport(smtpUrl).sendMail({ from: from || `no-reply@${new URL(publicOrigin()!).hostname}`, ...mail })
+  }
+  catch (error) {
+    // The SMTP error says why (code and server reply); the mail itself, link and token
+    // included, stays out of the log.
+    const { code, message } = error as { code?: string, message?: string }
+    console.error(`[mail] delivery of "${mail.subject}" failed: ${code ?? 'error'}: ${message ?? String(error)}`)
+  }
 }
 
 let transport: { url: string, transporter: Transporter } | undefined

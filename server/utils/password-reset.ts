@@ -20,10 +20,35 @@ function hashResetToken(token: string): string {
 }
 
 /**
- * For an email with an account: replaces the user's reset tokens with a new one (one
- * transaction) and mails its link. Null for an unknown email, which gets no mail.
+ * Starts a reset for this email and returns at once, whether or not it has an account: looking
+ * it up, replacing its tokens, storing the event and sending the mail take time only for a known
+ * email, so none of it may hold up the answer. It runs in the background (on Vercel,
+ * event.waitUntil keeps the function alive until the mail is handed over: see
+ * server/plugins/vercel-wait-until.ts); a failure is logged, never thrown.
  */
-export async function requestPasswordReset(event: H3Event, email: string) {
+export function startPasswordReset(event: H3Event, email: string): void {
+  // Node forgets the address of a socket the client has closed unless it was read before: read
+  // it now, so that the event logged after the answer still names the client.
+  clientAddress(event)
+  // From the next turn of the event loop, once the answer is written: SQLite's queries run
+  // synchronously and would otherwise still hold it up.
+  const job = new Promise(resolve => setImmediate(resolve)).then(() => replaceResetToken(email)).then(async (reset) => {
+    if (!reset) return
+    await emitAuthEvent(event, 'password-reset-requested', { userId: reset.userId })
+    await sendMail(passwordResetMail(email, reset.token))
+  }).catch((error: unknown) => {
+    // The driver's own message (drizzle's wrapper would add the query's parameters).
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
+    console.error(`[password-reset] could not start a reset: ${cause instanceof Error ? cause.message : String(cause)}`)
+  })
+  event.waitUntil(job)
+}
+
+/**
+ * For an email with an account: replaces the user's reset tokens with a new one, in one
+ * transaction. Null for an unknown email.
+ */
+async function replaceResetToken(email: string) {
   const store = await useStore()
   const { db, userTable, passwordResetTable } = store
   const [user] = await db.select({ id: userTable.id }).from(userTable).where(eq(userTable.email, email)).limit(1)
@@ -40,8 +65,7 @@ export async function requestPasswordReset(event: H3Event, email: string) {
     await tx.delete(passwordResetTable).where(eq(passwordResetTable.userId, user.id))
     await tx.insert(passwordResetTable).values(row)
   })
-  sendMailInBackground(event, passwordResetMail(email, token))
-  return { userId: user.id }
+  return { userId: user.id, token }
 }
 
 function passwordResetMail(to: string, token: string): Mail {
