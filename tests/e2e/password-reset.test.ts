@@ -254,6 +254,26 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password-reset/confirm', skip), 
     expect((await confirm({ token, newPassword: NEW_PASSWORD })).status).toBe(200)
   })
 
+  it('answers 500 when the store fails mid-reset, and the transaction leaves the token usable', async () => {
+    const { user, cookie } = await signUpUser(api.server.url)
+    const token = await mailedToken(user.email)
+    const release = await api.backend.holdWriteLock()
+    let response: Response
+    try {
+      response = await confirm({ token, newPassword: NEW_PASSWORD })
+    }
+    finally {
+      await release()
+    }
+    const body = await expectJsonError(response, 500)
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect(await api.server.waitForLog(String(body.requestId))).toMatch(api.backend.lockTimeoutLog)
+    // Nothing of it happened: old password and session still work, and the token does too.
+    expect((await call(api.server.url, '/api/auth/me', { cookie })).status).toBe(200)
+    expect(await logInStatus(user.email, PASSWORD)).toBe(200)
+    expect((await confirm({ token, newPassword: NEW_PASSWORD })).status).toBe(200)
+  })
+
   it('never stores a token as such', async () => {
     const { user } = await signUpUser(api.server.url)
     const token = await mailedToken(user.email)
