@@ -25,6 +25,8 @@ export function publicOrigin(): string | undefined {
   return url.origin
 }
 
+let warnedAboutOrigin = false
+
 /**
  * A 503 unless this server can send mail with working links: NUXT_MAIL_SMTP_URL (or, in
  * development, the console) and a public origin. Checked before anything else, so a
@@ -32,7 +34,12 @@ export function publicOrigin(): string | undefined {
  */
 export function requireMail(): void {
   const { smtpUrl } = useRuntimeConfig().mail
-  if ((smtpUrl || import.meta.dev) && publicOrigin()) return
+  const origin = publicOrigin()
+  if ((smtpUrl || import.meta.dev) && origin) return
+  if (!origin && !warnedAboutOrigin) {
+    warnedAboutOrigin = true
+    console.error('[mail] NUXT_AUTH_ORIGIN is not set to an http(s) origin (https://app.example): features that send mail answer 503')
+  }
   throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'Email is not configured on this server' })
 }
 

@@ -302,9 +302,12 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password-reset/confirm', skip), 
   }, 60_000)
 })
 
-describe.skipIf(skip)(onBackend('password reset in production without NUXT_MAIL_SMTP_URL', skip), () => {
-  it('answers 503 to both endpoints, whatever the request', async () => {
-    const server = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_ORIGIN: ORIGIN })
+describe.skipIf(skip)(onBackend('password reset in production without mail', skip), () => {
+  it.each([
+    ['without NUXT_MAIL_SMTP_URL', { NUXT_AUTH_ORIGIN: ORIGIN }],
+    ['with SMTP but no NUXT_AUTH_ORIGIN', { NUXT_MAIL_SMTP_URL: smtp.url }],
+  ])('answers 503 to both endpoints, whatever the request, %s', async (_, env) => {
+    const server = await startServer({ DATABASE_URL: api.backend.databaseUrl, ...env })
     try {
       const { user } = await signUpUser(server.url)
       const requests: [string, unknown][] = [
@@ -316,6 +319,7 @@ describe.skipIf(skip)(onBackend('password reset in production without NUXT_MAIL_
       ]
       for (const [path, body] of requests) await expectJsonError(await call(server.url, path, { body }), 503)
       expect(await api.backend.passwordResetsOf(user.id)).toEqual([])
+      expect(smtp.mails.filter(m => m.to.includes(user.email))).toEqual([])
     }
     finally {
       await server.stop()
