@@ -40,6 +40,16 @@ export default defineNuxtConfig({
       // counts them in Redis instead, under NUXT_AUTH_RATE_LIMIT_PREFIX (server/utils/throttle.ts).
       rateLimitRedisUrl: '',
       rateLimitPrefix: 'auth:attempts',
+      // NUXT_AUTH_ORIGIN: the app's public origin, for links in mail (never the request's Host).
+      // In `nuxt dev` it defaults to http://localhost:<port> (server/utils/mail.ts).
+      origin: '',
+    },
+    mail: {
+      // NUXT_MAIL_SMTP_URL: smtp://[user:pass@]host:port or smtps://…; without it, mail is
+      // printed to the console in `nuxt dev`, and features that send mail answer 503 in production.
+      smtpUrl: '',
+      // NUXT_MAIL_FROM: the sender; default no-reply@ the origin's host name.
+      from: '',
     },
   },
   // The issue asks for pages/, components/ and server/ at the top level, not under app/.

@@ -1,10 +1,13 @@
 export type AuthUser = { id: string, email: string }
 
-export type AuthField = 'email' | 'password'
+export type AuthField = 'email' | 'password' | 'newPassword'
 export type AuthFieldErrors = Partial<Record<AuthField, string>>
 
 /** A failed auth request, with what the form needs to show: the server's message and per-field errors. */
 export class AuthRequestError extends Error {
+  /** The server's `data.reason`, e.g. "invalid-token". */
+  reason: string | undefined
+
   constructor(
     message: string,
     readonly fields: AuthFieldErrors = {},
@@ -16,7 +19,7 @@ export class AuthRequestError extends Error {
   }
 }
 
-const AUTH_FIELDS: readonly AuthField[] = ['email', 'password']
+const AUTH_FIELDS: readonly AuthField[] = ['email', 'password', 'newPassword']
 
 function useAuthUserState() {
   return useState<AuthUser | null>('auth:user', () => null)
@@ -41,6 +44,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function fallbackMessage(status: number | undefined): string {
   if (status === undefined) return 'Could not reach the server. Check your connection and try again.'
   if (status === 429) return 'Too many attempts. Please wait a while and try again.'
+  if (status === 503) return 'This is not available on this server right now.'
   return 'Something went wrong. Please try again.'
 }
 
@@ -62,7 +66,9 @@ function toAuthRequestError(error: unknown): AuthRequestError {
     const fieldMessage = rawFields[field]
     if (typeof fieldMessage === 'string' && fieldMessage) fields[field] = fieldMessage
   }
-  return new AuthRequestError(serverMessage || fallbackMessage(status), fields, status, { cause: error })
+  const requestError = new AuthRequestError(serverMessage || fallbackMessage(status), fields, status, { cause: error })
+  if (isRecord(body?.data) && typeof body.data.reason === 'string') requestError.reason = body.data.reason
+  return requestError
 }
 
 /** Where a tab goes when its session ended elsewhere; the login page shows a notice for it. */
@@ -160,6 +166,31 @@ export function useAuth() {
     }
   }
 
+  /** Password reset by email, step 1: the server answers the same whether or not the email has an account. */
+  async function requestPasswordReset(email: string): Promise<void> {
+    try {
+      await $fetch('/api/auth/password-reset', { method: 'POST', body: { email } })
+    }
+    catch (error) {
+      throw toAuthRequestError(error)
+    }
+  }
+
+  /**
+   * Step 2, with the token from the mailed link: sets the new password and signs this tab in
+   * (every other session of the user has ended). An expired or used link throws with reason
+   * "invalid-token".
+   */
+  async function resetPassword(token: string, newPassword: string): Promise<void> {
+    try {
+      const { user } = await $fetch<{ user: AuthUser }>('/api/auth/password-reset/confirm', { method: 'POST', body: { token, newPassword } })
+      state.value = toAuthUser(user)
+    }
+    catch (error) {
+      throw toAuthRequestError(error)
+    }
+  }
+
   return {
     user: readonly(state),
     signup: (email: string, password: string) => submitCredentials('/api/auth/signup', email, password),
@@ -170,5 +201,7 @@ export function useAuth() {
     api,
     checkSession,
     sessionEnded,
+    requestPasswordReset,
+    resetPassword,
   }
 }

@@ -1,5 +1,5 @@
 const SIGNED_IN_ONLY = new Set(['/', '/account'])
-const SIGNED_OUT_ONLY = new Set(['/login', '/signup'])
+const SIGNED_OUT_ONLY = new Set(['/login', '/signup', '/forgot-password', '/reset-password'])
 
 export default defineNuxtRouteMiddleware((to) => {
   const { user } = useAuth()

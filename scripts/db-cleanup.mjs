@@ -1,6 +1,6 @@
-// `npm run db:cleanup`: delete expired sessions, throttling counters and security events older
-// than 90 days from the database DATABASE_URL names, with the same function the scheduled
-// db:cleanup task runs. Prints one JSON line: `{ sessions, securityEvents, rateLimits }`, each
+// `npm run db:cleanup`: delete expired sessions, throttling counters, password-reset tokens and
+// security events older than 90 days from the database DATABASE_URL names, with the same function the scheduled
+// db:cleanup task runs. Prints one JSON line: `{ sessions, securityEvents, rateLimits, passwordResets }`, each
 // `{ deleted, batches, longestBatchMs }`.
 import { importServerModule } from './server-modules.mjs'
 

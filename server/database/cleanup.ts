@@ -43,12 +43,22 @@ export function deleteOldSecurityEvents(store: Store, { batchSize = 100, now = n
   })
 }
 
+/** Deletes expired password-reset tokens, in batches as above (index on expires_at). */
+export function deleteExpiredPasswordResets(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  const { db, passwordResetTable, toTime } = store
+  return deleteInBatches(batchSize, async () => {
+    const batch = db.select({ id: passwordResetTable.id }).from(passwordResetTable).where(lte(passwordResetTable.expiresAt, toTime(now))).limit(batchSize)
+    return (await db.delete(passwordResetTable).where(inArray(passwordResetTable.id, batch)).returning({ id: passwordResetTable.id })).length
+  })
+}
+
 /** Every cleanup, one after the other: what the scheduled task and `npm run db:cleanup` run. */
 export async function runCleanup(store: Store) {
   return {
     sessions: await deleteExpiredSessions(store),
     securityEvents: await deleteOldSecurityEvents(store),
     rateLimits: await deleteExpiredRateLimits(store),
+    passwordResets: await deleteExpiredPasswordResets(store),
   }
 }
 

@@ -326,12 +326,13 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     }
   })
 
-  it('has no serious or critical axe violations on /login, /signup, / and /account', async () => {
+  it('has no serious or critical axe violations on /login, /signup, the password-reset pages, / and /account', async () => {
     for (const device of [DESKTOP, PHONE]) {
       const context = await newDevice(device, { bypassCSP: true })
       const anonymous = await context.newPage()
       const report: Record<string, string[]> = {}
-      for (const path of ['/login', '/login?ended=1', '/signup']) {
+      // The reset form (a link's token in the fragment) before the incomplete-link message.
+      for (const path of ['/login', '/login?ended=1', '/signup', '/forgot-password', `/reset-password#token=${'a'.repeat(32)}`, '/reset-password']) {
         await open(anonymous, path)
         report[path] = await axeViolations(anonymous)
       }
@@ -347,7 +348,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
       report['/account (confirming)'] = await axeViolations(page)
 
       expect(report, `on ${device.viewport.width} px`).toEqual({
-        '/login': [], '/login?ended=1': [], '/signup': [], '/': [], '/account': [], '/account (confirming)': [],
+        '/login': [], '/login?ended=1': [], '/signup': [], '/forgot-password': [], [`/reset-password#token=${'a'.repeat(32)}`]: [], '/reset-password': [],
+        '/': [], '/account': [], '/account (confirming)': [],
       })
     }
   }, 60_000)
@@ -409,10 +411,14 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
 
     it('reaches every control on /login and /signup with a visible focus ring and a name', async () => {
       const page = await (await newDevice()).newPage()
-      for (const [path, submit, link] of [['/login', 'Log in', 'Create an account'], ['/signup', 'Sign up', 'Already have an account? Log in']]) {
-        await open(page, path!)
+      const expected = {
+        '/login': ['a: Auth core', 'input: Email', 'input: Password', 'a: Forgot your password?', 'button: Log in', 'a: Create an account'],
+        '/signup': ['a: Auth core', 'input: Email', 'input: Password', 'button: Sign up', 'a: Already have an account? Log in'],
+      }
+      for (const [path, names] of Object.entries(expected)) {
+        await open(page, path)
         const controls = await tabThrough(page)
-        expect(controls.map(c => `${c.tag}: ${c.name}`)).toEqual(['a: Auth core', 'input: Email', 'input: Password', `button: ${submit}`, `a: ${link}`])
+        expect(controls.map(c => `${c.tag}: ${c.name}`)).toEqual(names)
         for (const control of controls) expect(control, control.name).toMatchObject({ focusVisible: true })
       }
     })

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBackend, type TestBackend } from '../support/backend'
 import { call, PASSWORD, sessionSetCookie, signUpUser } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
+import { resetLink, startSmtpServer } from '../support/smtp'
 import { sha256Hex } from '../support/sqlite'
 
 const OUTPUT = resolve('.vercel/output')
@@ -16,6 +17,7 @@ const created = await createBackend()
 const skip = 'skip' in created ? created.skip : undefined
 let backend: TestBackend
 let server: TestServer
+const smtp = await startSmtpServer()
 
 beforeAll(async () => {
   if ('skip' in created) return
@@ -28,13 +30,14 @@ beforeAll(async () => {
   })
   if (build.status !== 0) throw new Error(`vercel build failed:\n${build.stdout}\n${build.stderr}`)
   server = await startServer(
-    { DATABASE_URL: backend.databaseUrl, VERCEL: '1' },
+    { DATABASE_URL: backend.databaseUrl, VERCEL: '1', NUXT_MAIL_SMTP_URL: smtp.url, NUXT_AUTH_ORIGIN: 'https://app.example' },
     { args: [resolve('tests/support/vercel-node-runtime.mjs'), FUNCTION_DIR], cwd: FUNCTION_DIR },
   )
 }, 300_000)
 afterAll(async () => {
   await server?.stop()
   await backend?.close()
+  await smtp.close()
 })
 
 describe.skipIf(skip)(`NITRO_PRESET=vercel build on postgres${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -91,5 +94,21 @@ describe.skipIf(skip)(`NITRO_PRESET=vercel build on postgres${skip ? ` (skipped:
     expect((await call(server.url, '/api/auth/login', { body: { email: user.email, password: 'wrong password' } })).status).toBe(401)
     expect(await backend.count('rate_limit')).toBe(before + 2)
     expect((await call(server.url, '/api/auth/login', { body: { email: user.email, password: PASSWORD } })).status).toBe(200)
+  })
+
+  it('keeps the invocation alive until the password-reset mail is handed over (event.waitUntil)', async () => {
+    const { user } = await signUpUser(server.url)
+    const held = smtp.holdNext()
+    const response = await call(server.url, '/api/auth/password-reset', { body: { email: user.email } })
+    expect(response.status).toBe(202)
+    await held.arrived
+    // The answer is out and the SMTP server has not accepted the message: the invocation must
+    // still be running, or Vercel could freeze the function mid-delivery.
+    expect(server.logs()).not.toContain('[vercel-runtime] POST /api/auth/password-reset ended')
+    held.release()
+    const logs = await server.waitForLog('[vercel-runtime] POST /api/auth/password-reset ended')
+    expect(logs).toMatch(/POST \/api\/auth\/password-reset ended after [1-9]\d* waitUntil/)
+    const [mail] = await smtp.mailsTo(user.email)
+    expect(resetLink(mail!).link.origin).toBe('https://app.example')
   })
 })

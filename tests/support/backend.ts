@@ -35,11 +35,16 @@ export interface TestBackend {
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session' | 'rate_limit' | 'security_event') => Promise<number>
+  count: (table: 'user' | 'session' | 'rate_limit' | 'security_event' | 'password_reset') => Promise<number>
   /** The user's stored security events, oldest first. */
   securityEvents: (userId: string) => Promise<SecurityEventRow[]>
   /** Inserts `count` security events of a user directly, all made at `createdAt`, in one transaction. */
   seedSecurityEvents: (userId: string, count: number, createdAt: Date) => Promise<void>
+  /** The user's password-reset rows (id = the token's SHA-256). */
+  passwordResetsOf: (userId: string) => Promise<{ id: string, expiresAt: Date }[]>
+  setPasswordResetExpiry: (id: string, expiresAt: Date) => Promise<void>
+  /** The reason session_end holds for this public session id, if any. */
+  sessionEndReason: (publicId: string) => Promise<string | undefined>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** Inserts `count` throttling counters directly, all expiring at `expire`. */
@@ -120,6 +125,12 @@ function createSqliteBackend(): TestBackend {
         for (let i = 0; i < count; i++) insert.run(userId, 'login', Math.floor(createdAt.getTime() / 1000))
       })()
     },
+    passwordResetsOf: async userId => (db().prepare('select id, expires_at from password_reset where user_id = ?').all(userId) as { id: string, expires_at: number }[])
+      .map(row => ({ id: row.id, expiresAt: new Date(row.expires_at * 1000) })),
+    setPasswordResetExpiry: async (id, expiresAt) => {
+      db().prepare('update password_reset set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
+    },
+    sessionEndReason: async publicId => (db().prepare('select reason from session_end where public_id = ?').get(publicId) as { reason: string } | undefined)?.reason,
     seedSessions: async (userId, count, expiresAt) => {
       const insert = db().prepare('insert into session (id, user_id, expires_at, created_at) values (?, ?, ?, ?)')
       const expires = Math.floor(expiresAt.getTime() / 1000)
@@ -196,6 +207,12 @@ async function createPostgresBackend(): Promise<TestBackend> {
       await sql`insert into security_event (user_id, type, created_at)
         select ${userId}, 'login', ${createdAt} from generate_series(1, ${count})`
     },
+    passwordResetsOf: async userId => (await sql`select id, expires_at from password_reset where user_id = ${userId}`)
+      .map(row => ({ id: row.id as string, expiresAt: row.expires_at as Date })),
+    setPasswordResetExpiry: async (id, expiresAt) => {
+      await sql`update password_reset set expires_at = ${expiresAt} where id = ${id}`
+    },
+    sessionEndReason: async publicId => (await sql`select reason from session_end where public_id = ${publicId}`)[0]?.reason as string | undefined,
     seedSessions: async (userId, count, expiresAt) => {
       const seed = randomBytes(8).toString('hex')
       await sql`insert into session (id, user_id, expires_at, created_at)

@@ -4,11 +4,12 @@ const WHAT = {
   sessions: 'expired sessions',
   securityEvents: `security events older than ${SECURITY_EVENT_RETENTION_DAYS} days`,
   rateLimits: 'expired throttling counters',
+  passwordResets: 'expired password-reset tokens',
 } as const
 
 /** Scheduled in nuxt.config.ts (nitro.scheduledTasks); `npm run db:cleanup` runs the same work. */
 export default defineTask({
-  meta: { name: 'db:cleanup', description: 'Delete expired sessions, throttling counters and old security events, in bounded batches' },
+  meta: { name: 'db:cleanup', description: 'Delete expired sessions, throttling counters, password-reset tokens and old security events, in bounded batches' },
   async run() {
     const report = await runCleanup(await useStore())
     for (const [table, { deleted, batches, longestBatchMs }] of Object.entries(report)) {
