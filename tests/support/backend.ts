@@ -26,6 +26,7 @@ export interface TestBackend {
   databaseUrl: string
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
+  setSessionCreatedAt: (id: string, createdAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
   count: (table: 'user' | 'session') => Promise<number>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
@@ -36,10 +37,15 @@ export interface TestBackend {
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
+  /** Makes every insert into the session table fail (a trigger) until the returned function is called. */
+  failSessionInserts: () => Promise<() => Promise<void>>
   /** What the server logs when a statement gave up waiting for that lock. */
   lockTimeoutLog: RegExp
   close: () => Promise<void>
 }
+
+/** The message of the failure failSessionInserts injects. */
+export const INJECTED_FAILURE = 'injected session insert failure'
 
 export const BACKEND = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
 
@@ -82,6 +88,9 @@ function createSqliteBackend(): TestBackend {
     setSessionExpiry: async (id, expiresAt) => {
       db().prepare('update session set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
     },
+    setSessionCreatedAt: async (id, createdAt) => {
+      db().prepare('update session set created_at = ? where id = ?').run(Math.floor(createdAt.getTime() / 1000), id)
+    },
     userById: async (id) => {
       const row = db().prepare('select email, password_hash from user where id = ?').get(id) as { email: string, password_hash: string } | undefined
       return row && { email: row.email, passwordHash: row.password_hash }
@@ -103,6 +112,12 @@ function createSqliteBackend(): TestBackend {
       return async () => {
         locker.exec('rollback')
         locker.close()
+      }
+    },
+    failSessionInserts: async () => {
+      db().exec(`create trigger fail_session_insert before insert on session begin select raise(abort, '${INJECTED_FAILURE}'); end`)
+      return async () => {
+        db().exec('drop trigger fail_session_insert')
       }
     },
     lockTimeoutLog: /SQLITE_BUSY|database is locked/,
@@ -134,6 +149,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
     setSessionExpiry: async (id, expiresAt) => {
       await sql`update session set expires_at = ${expiresAt} where id = ${id}`
     },
+    setSessionCreatedAt: async (id, createdAt) => {
+      await sql`update session set created_at = ${createdAt} where id = ${id}`
+    },
     userById: async (id) => {
       const [row] = await sql`select email, password_hash from "user" where id = ${id}`
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
@@ -160,6 +178,14 @@ async function createPostgresBackend(): Promise<TestBackend> {
       return async () => {
         await locker`rollback`
         locker.release()
+      }
+    },
+    failSessionInserts: async () => {
+      await sql.unsafe(`create function fail_session_insert() returns trigger language plpgsql as $$ begin raise exception '${INJECTED_FAILURE}'; end $$`)
+      await sql`create trigger fail_session_insert before insert on session for each row execute function fail_session_insert()`
+      return async () => {
+        await sql`drop trigger fail_session_insert on session`
+        await sql`drop function fail_session_insert()`
       }
     },
     lockTimeoutLog: /lock timeout/,
