@@ -37,6 +37,14 @@ export interface TestBackend {
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
+  /** Gives the user a password reset and a security event, besides their sessions. */
+  seedAccountRows: (userId: string) => Promise<void>
+  /** The user's rows in each table that refers to them. */
+  rowsOfUser: (userId: string) => Promise<Record<'session' | 'password_reset' | 'security_event', number>>
+  /** Deletes the user's row only (foreign keys enforced), leaving the rest to the schema. */
+  deleteUser: (id: string) => Promise<void>
+  /** The schema (tables, columns, indexes, constraints) and the applied migrations, as text. */
+  describeSchema: () => Promise<string>
   /** Makes every insert into the session table fail (a trigger) until the returned function is called. */
   failSessionInserts: () => Promise<() => Promise<void>>
   /** What the server logs when a statement gave up waiting for that lock. */
@@ -114,6 +122,23 @@ function createSqliteBackend(): TestBackend {
         locker.close()
       }
     },
+    seedAccountRows: async (userId) => {
+      const now = Math.floor(Date.now() / 1000)
+      db().prepare('insert into password_reset (id, user_id, expires_at, created_at) values (?, ?, ?, ?)').run(randomBytes(32).toString('hex'), userId, now + 3600, now)
+      db().prepare('insert into security_event (user_id, type, created_at) values (?, ?, ?)').run(userId, 'login', now)
+    },
+    rowsOfUser: async (userId) => {
+      const count = (table: string) => (db().prepare(`select count(*) as n from ${table} where user_id = ?`).get(userId) as { n: number }).n
+      return { session: count('session'), password_reset: count('password_reset'), security_event: count('security_event') }
+    },
+    deleteUser: async (id) => {
+      db().pragma('foreign_keys = ON')
+      db().prepare('delete from user where id = ?').run(id)
+    },
+    describeSchema: async () => JSON.stringify([
+      db().prepare('select type, name, tbl_name, sql from sqlite_master where name not like \'sqlite_%\' order by name').all(),
+      db().prepare('select hash, created_at from __drizzle_migrations order by id').all(),
+    ]),
     failSessionInserts: async () => {
       db().exec(`create trigger fail_session_insert before insert on session begin select raise(abort, '${INJECTED_FAILURE}'); end`)
       return async () => {
@@ -180,6 +205,23 @@ async function createPostgresBackend(): Promise<TestBackend> {
         locker.release()
       }
     },
+    seedAccountRows: async (userId) => {
+      await sql`insert into password_reset (id, user_id, expires_at, created_at) values (${randomBytes(32).toString('hex')}, ${userId}, now() + interval '1 hour', now())`
+      await sql`insert into security_event (user_id, type, created_at) values (${userId}, 'login', now())`
+    },
+    rowsOfUser: async (userId) => {
+      const count = async (table: string) => Number((await sql.unsafe(`select count(*) as n from ${table} where user_id = $1`, [userId]))[0]!.n)
+      return { session: await count('session'), password_reset: await count('password_reset'), security_event: await count('security_event') }
+    },
+    deleteUser: async (id) => {
+      await sql`delete from "user" where id = ${id}`
+    },
+    describeSchema: async () => JSON.stringify([
+      await sql`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = 'public' order by 1, 2`,
+      await sql`select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1`,
+      await sql`select conname, pg_get_constraintdef(oid) as definition from pg_constraint where connamespace = 'public'::regnamespace order by 1`,
+      await sql`select hash, created_at from drizzle.__drizzle_migrations order by id`,
+    ]),
     failSessionInserts: async () => {
       await sql.unsafe(`create function fail_session_insert() returns trigger language plpgsql as $$ begin raise exception '${INJECTED_FAILURE}'; end $$`)
       await sql`create trigger fail_session_insert before insert on session for each row execute function fail_session_insert()`
