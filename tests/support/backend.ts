@@ -31,8 +31,8 @@ export interface TestBackend {
   count: (table: 'user' | 'session') => Promise<number>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
-  /** The query plan of the expired-session scan, as text. */
-  explainExpiredScan: () => Promise<string>
+  /** The query plan of a statement (not run), as text. */
+  explain: (query: { sql: string, params: unknown[] }) => Promise<string>
   /** Every stored row of both tables, as text, to search for what must not be there. */
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
@@ -113,7 +113,7 @@ function createSqliteBackend(): TestBackend {
         for (let i = 0; i < count; i++) insert.run(`${seed}-${i}`, userId, expires, expires - 60)
       })()
     },
-    explainExpiredScan: async () => JSON.stringify(db().prepare('explain query plan select id from session where expires_at <= ? limit 1000').all(0)),
+    explain: async ({ sql, params }) => JSON.stringify(db().prepare(`explain query plan ${sql}`).all(...params)),
     holdWriteLock: async () => {
       const locker = new Database(path)
       locker.exec('begin immediate')
@@ -192,9 +192,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
     },
     // The planner rightly prefers a sequential scan when most rows are expired; with it off, the
     // plan shows that the index serves this query.
-    explainExpiredScan: async () => JSON.stringify(await sql.begin(async (tx) => {
+    explain: async query => JSON.stringify(await sql.begin(async (tx) => {
       await tx`set local enable_seqscan = off`
-      return tx`explain select id from session where expires_at <= now() limit 1000`
+      return tx.unsafe(`explain ${query.sql}`, query.params as postgres.ParameterOrJSON<never>[])
     })),
     holdWriteLock: async () => {
       const locker = await sql.reserve()
