@@ -17,11 +17,13 @@ export const SECURITY_EVENT_RETENTION_DAYS = 90
  * without holding up requests for more than one batch at a time.
  */
 export function deleteExpiredSessions(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, sessionTable, toTime } = store
-  return deleteInBatches(batchSize, async () => {
-    const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
-    return (await db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })).length
-  })
+  return deleteInBatches(batchSize, async () => (await deleteExpiredBatch(store, now, batchSize)).length)
+}
+
+/** One batch: up to `batchSize` sessions expired at `now`, deleted; the query is its own so its plan can be checked. */
+export function deleteExpiredBatch({ db, sessionTable, toTime }: Store, now: Date, batchSize: number) {
+  const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
+  return db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
 }
 
 /** Deletes expired throttling counters (rate_limit.expire is epoch milliseconds in both dialects), likewise in batches. */

@@ -16,7 +16,11 @@ export async function openPostgres(url: string): Promise<Store> {
   const client = postgres(url, {
     max: Number(process.env.DATABASE_POOL_MAX) || 10,
     onnotice: () => {},
-    connect_timeout: 10,
+    // A connection attempt to a database that has dropped away (packets lost, no reset) holds
+    // its request and its pool slot until this gives up: at 10 s, requests in an outage waited
+    // 10 s for their 500 and the pool stayed clogged as long after the database was back
+    // (tests/e2e/postgres-faults.test.ts). Raise it for a database that is slow to wake.
+    connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT) || 2,
     // Like SQLite's busy_timeout: a statement waits at most this long for a lock, then fails
     // (a 500 the client can retry) instead of holding the request forever.
     connection: { lock_timeout: 5000 },

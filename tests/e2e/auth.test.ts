@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { call, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
-import { onBackend, serveBackend, startServer } from '../support/server'
+import { INJECTED_FAILURE } from '../support/backend'
+import { onBackend, serveBackend, startServer, type TestServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
 
 const api = await serveBackend()
@@ -71,6 +72,33 @@ describe.skipIf(skip)(onBackend('POST /api/auth/signup', skip), () => {
     expect(sessionSetCookie(response)).toBeUndefined()
   })
 
+  it('accepts an email of exactly 254 characters, and not of 255', async () => {
+    // A local part of 64 and a domain of labels of at most 63 characters: valid but for length.
+    const ofLength = (length: number) => `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(length - 201)}.example`
+    expect(ofLength(254)).toHaveLength(254)
+    expect((await post('/api/auth/signup', { email: ofLength(254), password: PASSWORD })).status).toBe(201)
+    expect((await post('/api/auth/signup', { email: ofLength(255), password: PASSWORD })).status).toBe(400)
+  })
+
+  it('creates the user and the session together or not at all: a failing session insert leaves no user', async () => {
+    const email = uniqueEmail()
+    const users = await api.backend.count('user')
+    const restore = await api.backend.failSessionInserts()
+    let response: Response
+    try {
+      response = await post('/api/auth/signup', { email, password: PASSWORD })
+    }
+    finally {
+      await restore()
+    }
+    expect(response.status).toBe(500)
+    expect(sessionSetCookie(response)).toBeUndefined()
+    const { requestId } = await response.json() as { requestId: string }
+    expect(await api.server.waitForLog(requestId)).toContain(INJECTED_FAILURE)
+    expect(await api.backend.count('user')).toBe(users)
+    expect((await post('/api/auth/signup', { email, password: PASSWORD })).status).toBe(201)
+  })
+
   it('accepts a password of exactly 8 and of 256 characters', async () => {
     for (const password of ['8chars!!', 'p'.repeat(256)]) {
       const response = await post('/api/auth/signup', { email: uniqueEmail(), password })
@@ -123,6 +151,47 @@ describe.skipIf(skip)('POST /api/auth/login', () => {
   it('answers 400 for an invalid body', async () => {
     expect((await post('/api/auth/login', { email: 'nope' })).status).toBe(400)
     expect((await post('/api/auth/login', '{', { headers: { 'content-type': 'application/json' } })).status).toBe(400)
+  })
+
+  it.each([
+    ['missing email', { password: PASSWORD }, 'email'],
+    ['missing password', { email: 'a@example.com' }, 'password'],
+  ])('answers 400 naming the field for %s', async (_, body, field) => {
+    const response = await post('/api/auth/login', body)
+    expect(response.status).toBe(400)
+    const error = await response.json() as { message: string, data?: { fields?: Record<string, string> } }
+    expect(error.message).toContain(field)
+    expect(Object.keys(error.data?.fields ?? {})).toEqual([field])
+  })
+
+  it('does the same work for an unknown email as for a wrong password (median times, unknown at least half)', async () => {
+    // A server of its own, so that these failures are not throttled.
+    const timing = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_LOGIN_MAX_FAILURES: '1000000' })
+    try {
+      const email = uniqueEmail()
+      await signUpUser(timing.url, email)
+      const timeLogin = async (as: string) => {
+        const started = performance.now()
+        const response = await call(timing.url, '/api/auth/login', { body: { email: as, password: 'not the password' } })
+        expect(response.status).toBe(401)
+        return performance.now() - started
+      }
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+      // Interleaved, so that a slow moment of the machine hits both alike; the first pair warms up.
+      const known: number[] = []
+      const unknown: number[] = []
+      for (let i = 0; i < 12; i++) {
+        const k = await timeLogin(email)
+        const u = await timeLogin(uniqueEmail())
+        if (i === 0) continue
+        known.push(k)
+        unknown.push(u)
+      }
+      expect(median(unknown), `medians: unknown ${median(unknown)} ms, known ${median(known)} ms`).toBeGreaterThanOrEqual(0.5 * median(known))
+    }
+    finally {
+      await timing.stop()
+    }
   })
 })
 
@@ -179,6 +248,37 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('GET, HEAD')
     expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+  })
+})
+
+describe.skipIf(skip)('GET /api/health', () => {
+  it('answers 200 true as JSON', async () => {
+    const response = await call(api.server.url, '/api/health')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await response.json()).toBe(true)
+  })
+})
+
+describe.skipIf(skip)('NUXT_AUTH_TRUST_PROXY and the CSRF check', () => {
+  // A browser's cross-origin-looking request: an Origin, no Sec-Fetch-Site (older browsers).
+  const fromOrigin = (target: TestServer, forwardedHost: string) => call(target.url, '/api/auth/logout', {
+    method: 'POST',
+    headers: { 'origin': 'https://app.example', 'x-forwarded-host': forwardedHost },
+  })
+
+  it('compares the Origin with X-Forwarded-Host only behind a trusted proxy', async () => {
+    // Untrusted: the forwarded host is ignored, and the Origin does not match the real Host.
+    expect((await fromOrigin(api.server, 'app.example')).status).toBe(403)
+    const proxied = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_TRUST_PROXY: 'true' })
+    try {
+      // Same origin as the proxy's host: allowed through (401: no cookie).
+      expect((await fromOrigin(proxied, 'app.example')).status).toBe(401)
+      expect((await fromOrigin(proxied, 'other.example')).status).toBe(403)
+    }
+    finally {
+      await proxied.stop()
+    }
   })
 })
 

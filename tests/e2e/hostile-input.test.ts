@@ -273,6 +273,8 @@ describe('hostile JSON bodies on POST /api/auth/signup and /api/auth/login', () 
       { weight: 1, arbitrary: fc.emailAddress() },
       { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
       { weight: 1, arbitrary: fc.constantFrom('', '@', 'a@b', '\' OR 1=1 --@example.com', `${'a'.repeat(250)}@example.com`, 'a@example.com\u0000') },
+      // Valid addresses either side of the 254-character limit.
+      { weight: 1, arbitrary: fc.constantFrom(LONGEST_EMAIL, `a${LONGEST_EMAIL}`) },
     )
     const passwords = fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom(PASSWORD, PASSWORD, PASSWORD, 'wrong password', '12345678', 'x'.repeat(256), '1234567', 'x'.repeat(257)) },
@@ -340,6 +342,7 @@ describe('hostile JSON bodies on POST /api/auth/signup and /api/auth/login', () 
         ['signup', 'text/plain', JSON.stringify({ email: 'second@example.com', password: PASSWORD })],
         ['login', 'application/json', '{"email":'],
         ['signup', 'application/json', JSON.stringify({ email: takenEmail, password: PASSWORD, pad: 'x'.repeat(LIMIT) })],
+        ['signup', 'application/json', JSON.stringify({ email: LONGEST_EMAIL, password: PASSWORD })],
       ],
     })
 
@@ -347,6 +350,8 @@ describe('hostile JSON bodies on POST /api/auth/signup and /api/auth/login', () 
     for (const outcome of ['signup 201', 'signup 400', 'signup 409', 'signup 413', 'login 200', 'login 400', 'login 401']) {
       expect(seen[outcome], outcome).toBeGreaterThan(0)
     }
+    // The examples alone reach every outcome above: only the count shows the run was not cut short.
+    expect(Object.values(seen).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(RUNS)
     expect(server.logs()).not.toMatch(/\[api\].*failed/)
   }, 150_000)
 })
@@ -357,6 +362,9 @@ describe('hostile JSON bodies on POST /api/auth/signup and /api/auth/login', () 
  */
 const SUSPECT_PROTO = /"(?:_|\\u0{2}5[Ff]){2}(?:p|\\u0{2}70)(?:r|\\u0{2}72)(?:o|\\u0{2}6[Ff])(?:t|\\u0{2}74)(?:o|\\u0{2}6[Ff])(?:_|\\u0{2}5[Ff]){2}"\s*:/
 const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/
+
+/** A valid address of exactly 254 characters, the longest allowed. */
+const LONGEST_EMAIL = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(53)}.example`
 
 /** A conservative email shape that the server's validation must accept. */
 const PLAIN_EMAIL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*@[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*\.[a-z]{2,}$/

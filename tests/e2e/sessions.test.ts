@@ -83,6 +83,20 @@ describe.skipIf(skip)(onBackend('session management', skip), () => {
       expect(fromSafari[0]!.createdAt).toBe(row!.createdAt.toISOString())
     })
 
+    it('lists the other sessions newest first, by when they were created', async () => {
+      const signup = await signUpUser(api.server.url)
+      const [older, newest, middle] = [await logIn(signup.user.email), await logIn(signup.user.email), await logIn(signup.user.email)]
+      // Creation times out of login order, so that neither login order nor its reverse passes.
+      const created = (token: string, daysAgo: number) => api.backend.setSessionCreatedAt(sha256Hex(token), new Date(Date.now() - daysAgo * DAY))
+      await created(older.token, 3)
+      await created(newest.token, 1)
+      await created(middle.token, 2)
+      const publicId = (token: string) => createHash('sha256').update(`public:${sha256Hex(token)}`).digest('hex').slice(0, 32)
+
+      const sessions = await listSessions(signup.cookie)
+      expect(sessions.map(s => s.id)).toEqual([signup.token, newest.token, middle.token, older.token].map(publicId))
+    })
+
     it('gives a public id that is neither the token, nor its hash, nor any part of them', async () => {
       const { token, cookie } = await signUpUser(api.server.url)
       const [session] = await listSessions(cookie)

@@ -122,3 +122,28 @@ describe('store faults on sqlite: missing directory', () => {
     expect(await response.json()).toBe(true)
   })
 })
+
+describe('store faults on sqlite: directory deleted while the server runs', () => {
+  it('answers 500 instead of acknowledging writes into the deleted file, until restarted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-faults-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const path = join(dir, 'data', 'app.db')
+    const app = await server(path)
+    const email = uniqueEmail()
+    const { cookie } = await signUpUser(app.url, email)
+
+    rmSync(join(dir, 'data'), { recursive: true })
+    // SQLite would still write into the unlinked file, and these would be lost at the next start.
+    const gone = /deleted or replaced while open/
+    await expectStoreFailure(await logout(app, cookie), app, gone)
+    await expectStoreFailure(await logIn(app, email), app, gone)
+    await expectStoreFailure(await signUp(app, uniqueEmail()), app, gone)
+    await app.stop()
+
+    // A restart opens a new, empty file at the path, and it works.
+    const restarted = await server(path)
+    expect((await call(restarted.url, '/api/auth/me', { cookie })).status).toBe(401)
+    const { cookie: fresh } = await signUpUser(restarted.url, email)
+    expect(await (await logout(restarted, fresh)).json()).toBe(true)
+  })
+})

@@ -34,6 +34,7 @@ export interface TestBackend {
   databaseUrl: string
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
+  setSessionCreatedAt: (id: string, createdAt: Date) => Promise<void>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
   count: (table: 'user' | 'session' | 'rate_limit' | 'security_event' | 'password_reset') => Promise<number>
   /** The user's stored security events, oldest first. */
@@ -49,18 +50,31 @@ export interface TestBackend {
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** Inserts `count` throttling counters directly, all expiring at `expire`. */
   seedRateLimits: (count: number, expire: Date) => Promise<void>
-  /** The query plan of the expired-session scan, as text. */
-  explainExpiredScan: () => Promise<string>
+  /** The query plan of a statement (not run), as text. */
+  explain: (query: { sql: string, params: unknown[] }) => Promise<string>
   /** Every stored row of every table, as text, to search for what must not be there. */
   dump: () => Promise<string>
   /** Renames a table behind the server's back (both dialects take `alter table … rename to …`). */
   renameTable: (from: string, to: string) => Promise<void>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
+  /** Gives the user a password reset and a security event, besides their sessions. */
+  seedAccountRows: (userId: string) => Promise<void>
+  /** The user's rows in each table that refers to them. */
+  rowsOfUser: (userId: string) => Promise<Record<'session' | 'password_reset' | 'security_event', number>>
+  /** Deletes the user's row only (foreign keys enforced), leaving the rest to the schema. */
+  deleteUser: (id: string) => Promise<void>
+  /** The schema (tables, columns, indexes, constraints) and the applied migrations, as text. */
+  describeSchema: () => Promise<string>
+  /** Makes every insert into the session table fail (a trigger) until the returned function is called. */
+  failSessionInserts: () => Promise<() => Promise<void>>
   /** What the server logs when a statement gave up waiting for that lock. */
   lockTimeoutLog: RegExp
   close: () => Promise<void>
 }
+
+/** The message of the failure failSessionInserts injects. */
+export const INJECTED_FAILURE = 'injected session insert failure'
 
 export const BACKEND = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
 
@@ -102,6 +116,9 @@ function createSqliteBackend(): TestBackend {
     sessionById: async id => toRow(db().prepare('select * from session where id = ?').get(id) as Record<string, unknown> | undefined),
     setSessionExpiry: async (id, expiresAt) => {
       db().prepare('update session set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
+    },
+    setSessionCreatedAt: async (id, createdAt) => {
+      db().prepare('update session set created_at = ? where id = ?').run(Math.floor(createdAt.getTime() / 1000), id)
     },
     userById: async (id) => {
       const row = db().prepare('select email, password_hash from user where id = ?').get(id) as { email: string, password_hash: string } | undefined
@@ -146,7 +163,7 @@ function createSqliteBackend(): TestBackend {
         for (let i = 0; i < count; i++) insert.run(`seeded:${seed}-${i}`, expire.getTime())
       })()
     },
-    explainExpiredScan: async () => JSON.stringify(db().prepare('explain query plan select id from session where expires_at <= ? limit 1000').all(0)),
+    explain: async ({ sql, params }) => JSON.stringify(db().prepare(`explain query plan ${sql}`).all(...params)),
     renameTable: async (from, to) => {
       db().exec(`alter table "${from}" rename to "${to}"`)
     },
@@ -156,6 +173,29 @@ function createSqliteBackend(): TestBackend {
       return async () => {
         locker.exec('rollback')
         locker.close()
+      }
+    },
+    seedAccountRows: async (userId) => {
+      const now = Math.floor(Date.now() / 1000)
+      db().prepare('insert into password_reset (id, user_id, expires_at, created_at) values (?, ?, ?, ?)').run(randomBytes(32).toString('hex'), userId, now + 3600, now)
+      db().prepare('insert into security_event (user_id, type, created_at) values (?, ?, ?)').run(userId, 'login', now)
+    },
+    rowsOfUser: async (userId) => {
+      const count = (table: string) => (db().prepare(`select count(*) as n from ${table} where user_id = ?`).get(userId) as { n: number }).n
+      return { session: count('session'), password_reset: count('password_reset'), security_event: count('security_event') }
+    },
+    deleteUser: async (id) => {
+      db().pragma('foreign_keys = ON')
+      db().prepare('delete from user where id = ?').run(id)
+    },
+    describeSchema: async () => JSON.stringify([
+      db().prepare('select type, name, tbl_name, sql from sqlite_master where name not like \'sqlite_%\' order by name').all(),
+      db().prepare('select hash, created_at from __drizzle_migrations order by id').all(),
+    ]),
+    failSessionInserts: async () => {
+      db().exec(`create trigger fail_session_insert before insert on session begin select raise(abort, '${INJECTED_FAILURE}'); end`)
+      return async () => {
+        db().exec('drop trigger fail_session_insert')
       }
     },
     lockTimeoutLog: /SQLITE_BUSY|database is locked/,
@@ -186,6 +226,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
     sessionById: async id => toRow((await sql`select * from session where id = ${id}`)[0]),
     setSessionExpiry: async (id, expiresAt) => {
       await sql`update session set expires_at = ${expiresAt} where id = ${id}`
+    },
+    setSessionCreatedAt: async (id, createdAt) => {
+      await sql`update session set created_at = ${createdAt} where id = ${id}`
     },
     userById: async (id) => {
       const [row] = await sql`select email, password_hash from "user" where id = ${id}`
@@ -226,9 +269,9 @@ async function createPostgresBackend(): Promise<TestBackend> {
     },
     // The planner rightly prefers a sequential scan when most rows are expired; with it off, the
     // plan shows that the index serves this query.
-    explainExpiredScan: async () => JSON.stringify(await sql.begin(async (tx) => {
+    explain: async query => JSON.stringify(await sql.begin(async (tx) => {
       await tx`set local enable_seqscan = off`
-      return tx`explain select id from session where expires_at <= now() limit 1000`
+      return tx.unsafe(`explain ${query.sql}`, query.params as postgres.ParameterOrJSON<never>[])
     })),
     renameTable: async (from, to) => {
       await sql.unsafe(`alter table "${from}" rename to "${to}"`)
@@ -240,6 +283,31 @@ async function createPostgresBackend(): Promise<TestBackend> {
       return async () => {
         await locker`rollback`
         locker.release()
+      }
+    },
+    seedAccountRows: async (userId) => {
+      await sql`insert into password_reset (id, user_id, expires_at, created_at) values (${randomBytes(32).toString('hex')}, ${userId}, now() + interval '1 hour', now())`
+      await sql`insert into security_event (user_id, type, created_at) values (${userId}, 'login', now())`
+    },
+    rowsOfUser: async (userId) => {
+      const count = async (table: string) => Number((await sql.unsafe(`select count(*) as n from ${table} where user_id = $1`, [userId]))[0]!.n)
+      return { session: await count('session'), password_reset: await count('password_reset'), security_event: await count('security_event') }
+    },
+    deleteUser: async (id) => {
+      await sql`delete from "user" where id = ${id}`
+    },
+    describeSchema: async () => JSON.stringify([
+      await sql`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = 'public' order by 1, 2`,
+      await sql`select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1`,
+      await sql`select conname, pg_get_constraintdef(oid) as definition from pg_constraint where connamespace = 'public'::regnamespace order by 1`,
+      await sql`select hash, created_at from drizzle.__drizzle_migrations order by id`,
+    ]),
+    failSessionInserts: async () => {
+      await sql.unsafe(`create function fail_session_insert() returns trigger language plpgsql as $$ begin raise exception '${INJECTED_FAILURE}'; end $$`)
+      await sql`create trigger fail_session_insert before insert on session for each row execute function fail_session_insert()`
+      return async () => {
+        await sql`drop trigger fail_session_insert on session`
+        await sql`drop function fail_session_insert()`
       }
     },
     lockTimeoutLog: /lock timeout/,

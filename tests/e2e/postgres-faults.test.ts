@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import postgres from 'postgres'
+import { createBackend, type TestBackend } from '../support/backend'
+import { call, PASSWORD, sessionSetCookie, uniqueEmail } from '../support/client'
+import { startServer, type TestServer } from '../support/server'
+import { sha256Hex } from '../support/sqlite'
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy'
+
+// PostgreSQL's own faults: the database dropping away mid-load, a database that is not there,
+// and several servers migrating one empty database at once. (A lock held past lock_timeout is
+// in logout.test.ts.)
+
+const probe = await createBackend()
+const skip = 'skip' in probe ? probe.skip : undefined
+if (!('skip' in probe)) await probe.close()
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function backend(): Promise<TestBackend> {
+  const created = await createBackend() as TestBackend
+  cleanups.push(() => created.close())
+  return created
+}
+
+async function server(databaseUrl: string): Promise<TestServer> {
+  const started = await startServer({ DATABASE_URL: databaseUrl })
+  cleanups.push(() => started.stop())
+  return started
+}
+
+async function proxy(databaseUrl: string): Promise<{ proxy: TcpProxy, url: string }> {
+  const url = new URL(databaseUrl)
+  const started = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
+  cleanups.push(() => started.close())
+  url.port = String(started.port)
+  return { proxy: started, url: url.href }
+}
+
+/** The contract's store failure: 500, the generic JSON body, no Set-Cookie. */
+async function expectGenericFailure(response: Response) {
+  expect(response.status).toBe(500)
+  expect(response.headers.getSetCookie()).toEqual([])
+  const body = await response.json() as Record<string, unknown>
+  expect(Object.keys(body).sort()).toEqual(['message', 'requestId', 'statusCode', 'statusMessage'])
+  return body
+}
+
+interface Answer {
+  kind: 'signup' | 'me' | 'login' | 'logout'
+  started: number
+  ms: number
+  status: number | 'no answer'
+  setCookie: string[]
+  body: unknown
+  token?: string
+}
+
+/** One request of the load, timed; a request that gets no answer within 15 s is recorded as such. */
+async function timed(kind: Answer['kind'], send: () => Promise<Response>): Promise<Answer> {
+  const started = performance.now()
+  try {
+    const response = await send()
+    const text = await response.text()
+    return { kind, started, ms: performance.now() - started, status: response.status, setCookie: response.headers.getSetCookie(), body: text ? JSON.parse(text) : undefined, token: sessionSetCookie(response)?.value }
+  }
+  catch {
+    return { kind, started, ms: performance.now() - started, status: 'no answer', setCookie: [], body: undefined }
+  }
+}
+
+const CUT_MS = 3_000
+
+describe.skipIf(skip)(`PostgreSQL faults${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('the database cut off for 3 s mid-load: 500s without Set-Cookie or real successes, no hang, service back within 3 s', async () => {
+    const db = await backend()
+    const { proxy: link, url } = await proxy(db.databaseUrl)
+    const app = await server(url)
+
+    // Workers repeat: sign up, /me, log in, and on every other round log that login out.
+    const answers: Answer[] = []
+    const keptLogins: string[] = []
+    let running = true
+    const worker = async () => {
+      for (let round = 0; running; round++) {
+        const email = uniqueEmail()
+        const signup = await timed('signup', () => call(app.url, '/api/auth/signup', { body: { email, password: PASSWORD } }))
+        answers.push(signup)
+        if (signup.status !== 201) continue
+        answers.push(await timed('me', () => call(app.url, '/api/auth/me', { cookie: `auth_session=${signup.token}` })))
+        const login = await timed('login', () => call(app.url, '/api/auth/login', { body: { email, password: PASSWORD } }))
+        answers.push(login)
+        if (login.status !== 200) continue
+        if (round % 2) answers.push(await timed('logout', () => call(app.url, '/api/auth/logout', { method: 'POST', cookie: `auth_session=${login.token}` })))
+        else keptLogins.push(login.token!)
+      }
+    }
+    const load = Promise.all(Array.from({ length: 4 }, worker))
+    const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+    await sleep(1_500)
+    link.cut()
+    const cutAt = performance.now()
+    await sleep(CUT_MS)
+    link.restore()
+    const restoredAt = performance.now()
+    await sleep(5_000)
+    running = false
+    await load
+
+    const slowest = Math.max(...answers.map(a => a.ms))
+    expect(answers.filter(a => a.status === 'no answer'), 'requests without an answer').toEqual([])
+    expect(slowest, 'the slowest answer, ms').toBeLessThan(15_000)
+    for (const answer of answers) {
+      expect([200, 201, 500], `${answer.kind}: ${JSON.stringify(answer.body)}`).toContain(answer.status)
+      if (answer.status === 500) {
+        expect(answer.setCookie, answer.kind).toEqual([])
+        expect(Object.keys(answer.body as object).sort()).toEqual(['message', 'requestId', 'statusCode', 'statusMessage'])
+      }
+    }
+    const failed = answers.filter(a => a.status === 500)
+    expect(failed.length, 'the cut made requests fail').toBeGreaterThan(0)
+    // Service is back within 3 s of the database: everything sent after that succeeds.
+    const late = answers.filter(a => a.started >= restoredAt + 3_000)
+    expect(late.length).toBeGreaterThan(0)
+    expect(late.filter(a => a.status === 500), 'failures 3 s after the database came back').toEqual([])
+    expect(failed.every(a => a.started + a.ms >= cutAt)).toBe(true)
+
+    // Every success happened: the user and session of each 201 exist, each kept login's session
+    // exists, and each logout answered true removed its session.
+    for (const signup of answers.filter(a => a.kind === 'signup' && a.status === 201)) {
+      const { user } = signup.body as { user: { id: string } }
+      expect(await db.userById(user.id)).toBeDefined()
+      expect(await db.sessionById(sha256Hex(signup.token!))).toBeDefined()
+    }
+    for (const token of keptLogins) expect(await db.sessionById(sha256Hex(token))).toBeDefined()
+    const ended = answers.filter(a => a.kind === 'logout' && a.body === true)
+    expect(ended.length).toBeGreaterThan(0)
+    for (const logout of ended) expect(logout.setCookie.join()).toMatch(/Max-Age=0/)
+    console.info(`[postgres cut] ${answers.length} requests, ${failed.length} answered 500, slowest ${Math.round(slowest)} ms`)
+  }, 60_000)
+
+  it('an unreachable database is a store fault: 500 with the generic body, the detail in the log', async () => {
+    // A proxy that is cut before the server starts: every connection is accepted and never answered.
+    const db = await backend()
+    const { proxy: link, url } = await proxy(db.databaseUrl)
+    link.cut()
+    const app = await server(url)
+    const started = performance.now()
+    const { requestId } = await expectGenericFailure(await call(app.url, '/api/auth/logout', { method: 'POST', cookie: `auth_session=${'a'.repeat(40)}` }))
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(await app.waitForLog(String(requestId))).toMatch(/CONNECT_TIMEOUT/)
+    await expectGenericFailure(await call(app.url, '/api/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } }))
+
+    link.restore()
+    const signup = await call(app.url, '/api/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } })
+    expect(signup.status).toBe(201)
+  }, 40_000)
+
+  it('four servers started together on an empty database migrate it once, without an error', async () => {
+    for (let round = 0; round < 2; round++) {
+      const db = await backend()
+      const servers = await Promise.all(Array.from({ length: 4 }, () => server(db.databaseUrl)))
+      // Each one's first request waits for its own start-up migration.
+      for (const app of servers) expect((await call(app.url, '/api/auth/me', { cookie: `auth_session=${'a'.repeat(40)}` })).status).toBe(401)
+      for (const app of servers) expect((await call(app.url, '/api/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD } })).status).toBe(201)
+      for (const app of servers) expect(app.logs(), `round ${round}`).not.toMatch(/could not open the database|error/i)
+      const sql = postgres(db.databaseUrl, { max: 1, onnotice: () => {} })
+      const applied = await sql`select hash from drizzle.__drizzle_migrations`.finally(() => sql.end())
+      expect(applied).toHaveLength(2)
+    }
+  }, 60_000)
+})
