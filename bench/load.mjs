@@ -6,19 +6,20 @@ import autocannon from 'autocannon'
 import { benchToken } from './tokens.mjs'
 
 /**
- * One job: `connections` keep-alive connections sending `method path` for `duration` seconds or
+ * One job: `connections` keep-alive connections sending `method path` (with `headers`) for `duration` seconds or
  * exactly `amount` requests. With `cookies: { seed, from, count }`, request n carries the
  * session token `from + n % count` of that seed, so every request of a run up to `count` names
  * a different session. With `credentials: { password, email }` each request sends them as a
  * JSON body; without an `email`, request n sends an address of its own (`seed`, n), as sign-ups do.
  */
-function runJob({ url, method, path, connections, duration, amount, cookies, credentials }) {
+function runJob({ url, method, path, headers, connections, duration, amount, cookies, credentials }) {
   const latencies = []
   const outcomes = {}
   let sent = 0
   const request = {
     method,
     path,
+    headers,
     // The outcome of each response, by status and (the start of) its body, is what the run is
     // checked against: a logout that answers anything but `200 true` is not the case measured.
     onResponse: (status, body) => {
@@ -33,7 +34,7 @@ function runJob({ url, method, path, connections, duration, amount, cookies, cre
     }
   }
   if (credentials) {
-    request.headers = { 'content-type': 'application/json' }
+    request.headers = { ...headers, 'content-type': 'application/json' }
     request.setupRequest = req => ({
       ...req,
       body: JSON.stringify({ email: credentials.email ?? `bench-${credentials.seed}-${sent++}@example.com`, password: credentials.password }),
@@ -69,9 +70,10 @@ function runJob({ url, method, path, connections, duration, amount, cookies, cre
   })
 }
 
-/** `true`, `false`, `user` (a body naming the user), `error` (h3's JSON error for this status), or the start of anything else. */
+/** `true`, `false`, `user` (a body naming the user), `error` (h3's JSON error for this status), `page` (an HTML document), or the start of anything else. */
 function describeBody(body, status) {
   if (body === 'true' || body === 'false') return body
+  if (body.startsWith('<!DOCTYPE html>')) return 'page'
   try {
     const parsed = JSON.parse(body)
     if (parsed.statusCode === status) return 'error'

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPostgresDatabase, openPostgresSeeder, openSqliteSeeder } from './database.mjs'
 import { evaluateTargets, formatReport } from './report.mjs'
-import { benchBackend, benchBareApp, benchColdStart } from './suite.mjs'
+import { benchBackend, benchColdStart, benchPages, captureSignedInMarkup } from './suite.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 process.chdir(root)
@@ -15,11 +15,15 @@ process.chdir(root)
 const env = process.env
 const config = {
   /** Seconds per throughput run. */
-  duration: Number(env.BENCH_DURATION || 10),
-  connections: Number(env.BENCH_CONNECTIONS || 10),
-  /** Logouts per table-size run (and requests in its baseline). */
-  latencyRequests: Number(env.BENCH_LATENCY_REQUESTS || 2000),
+  duration: Number(env.BENCH_DURATION || 5),
+  connections: Number(env.BENCH_CONNECTIONS || 50),
+  /** Logouts per table-size run, each ending a different session. */
+  logouts: Number(env.BENCH_LOGOUTS || 20000),
+  /** Distinct valid sessions the /me runs cycle through. */
+  mePool: Number(env.BENCH_ME_POOL || 10000),
   sizes: (env.BENCH_SIZES || '1000,100000,1000000').split(',').map(Number),
+  /** Alternating runs of the signed-in page and the bare page, each. */
+  pageRounds: Number(env.BENCH_PAGE_ROUNDS || 2),
   coldRuns: Number(env.BENCH_COLD_RUNS || 7),
   postgresUrl: env.BENCH_SKIP_PG === '1' ? null : env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
 }
@@ -29,6 +33,8 @@ if (env.BENCH_SKIP_BUILD !== '1') {
   // A DATABASE_URL in the shell must not make a PostgreSQL-only build (as in the tests); the
   // two builds run one after the other, never at once.
   build('auth app', ['nuxi', 'build'], { DATABASE_URL: '' })
+  // The bare app's page is a copy of the auth app's signed-in `/`, taken from this build.
+  writeFileSync('bench/bare-app/app/signed-in.html', await captureSignedInMarkup())
   build('bare app', ['nuxi', 'build', 'bench/bare-app'], {})
 }
 
@@ -70,8 +76,8 @@ try {
     log(config.postgresUrl ? `no PostgreSQL server at ${config.postgresUrl}: skipped` : 'PostgreSQL skipped (BENCH_SKIP_PG=1)')
   }
 
-  log('bare app')
-  results.bareApp = await benchBareApp({ load, config })
+  log('pages: signed-in / against the bare app\'s copy of it')
+  results.pages = await benchPages({ load, config, log })
   log('cold start')
   results.coldStart = await benchColdStart({ config, log })
   results.targets = evaluateTargets(results)

@@ -61,14 +61,14 @@ function stopProcess(child) {
   })
 }
 
-/** One request on a fresh connection: `{ status, body }`, or the connection error. */
+/** One request on a fresh connection: `{ status, cookies, body }` (cookies: the Set-Cookie lines), or the connection error. */
 export function httpRequest(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', chunk => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, body }))
+      res.on('end', () => resolve({ status: res.statusCode, cookies: res.headers['set-cookie'] ?? [], body }))
     })
     req.on('error', reject)
     req.end(body)

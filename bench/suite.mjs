@@ -16,12 +16,13 @@ const SIGNUP = { method: 'POST', path: '/api/auth/signup' }
 const LOGIN = { method: 'POST', path: '/api/auth/login' }
 const ME = { method: 'GET', path: '/api/auth/me' }
 const BENCH_PASSWORD = 'bench password, long enough'
+const PAGE_EMAIL = 'bench-page@example.com'
 const WARMUP_SECONDS = 2
 
 const newSeed = () => randomBytes(6).toString('hex')
 
 /**
- * Runs the throughput and table-size benchmarks against one auth server on `databaseUrl`.
+ * Runs the table-size and throughput benchmarks against one auth server on `databaseUrl`.
  * `openSeeder` opens the benchmark's own connection to that database once the server has
  * created the tables.
  */
@@ -37,31 +38,26 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
       await load.run(job(HEALTH, { duration: WARMUP_SECONDS }))
       await load.run(job(LOGOUT, { duration: WARMUP_SECONDS, cookies: { seed: newSeed(), from: 0, count: 1e6 } }))
 
+      const tableSizes = await benchTableSizes({ load, job, config, seeder, log })
+
       log('throughput: baseline')
       const baseline = await load.run(job(HEALTH, { duration: config.duration }))
       expectOutcomes('baseline', baseline, '200 true')
 
-      // A short run first, to size the real one: enough distinct sessions for about `duration`
-      // seconds at the rate logouts actually go (seeding for the baseline's rate would make a
-      // slow backend run for minutes).
-      const { result: probe } = await endSessions({ load, job, seeder, count: config.connections * 200, name: 'logout (rate probe)' })
-      const sessions = Math.max(config.connections * 200, Math.round(probe.rps * config.duration))
-      log(`throughput: logout, ${sessions} sessions each ended once`)
-      const { seed, result: valid } = await endSessions({ load, job, seeder, count: sessions, name: 'logout (valid session)' })
-
       log('throughput: logout with spent cookies')
-      const spent = await load.run(job(LOGOUT, { duration: config.duration, cookies: { seed, from: 0, count: sessions } }))
+      const { seed, count } = tableSizes.spentCookies
+      const spent = await load.run(job(LOGOUT, { duration: config.duration, cookies: { seed, from: 0, count } }))
       expectOutcomes('logout (spent cookie)', spent, '200 false')
 
       log('throughput: logout without a cookie')
       const noCookie = await load.run(job(LOGOUT, { duration: config.duration }))
       expectOutcomes('logout (no cookie)', noCookie, '401 error')
 
-      const endpoints = await benchOtherEndpoints({ load, job, server, seeder, config, log })
-      const tableSizes = await benchTableSizes({ load, config, server, seeder, log })
+      const endpoints = await benchOtherEndpoints({ load, job, server, config, log })
       return {
-        throughput: { sessions, baseline, valid, spent, noCookie, ...endpoints },
-        tableSizes,
+        throughput: { baseline, spent, noCookie, ...endpoints },
+        tableSizes: tableSizes.runs,
+        mePool: config.mePool,
         rssBytes: server.rssBytes(),
       }
     }
@@ -78,43 +74,19 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
  * Log-in: with the right password (the password hash dominates), then refused (429) once the
  * client's address is locked out, where the throttle's own lookups are most of the work. The
  * right password comes first: successes do not count against the address, failures would.
+ * Sign-up and log-in hash or check an argon2id password, which is most of their time; they are
+ * here to show what the rest of their work (the session row, the security-event row) adds.
  */
-
-/**
- * Seeds `count` sessions and ends each with one logout; fails unless every answer was
- * `200 true` and the table lost exactly `count` rows.
- */
-async function endSessions({ load, job, seeder, count, name }) {
-  const seed = newSeed()
-  await seeder.insertSessions({ tokens: { seed, count } })
-  const before = await seeder.countSessions()
-  const result = await load.run(job(LOGOUT, { amount: count, cookies: { seed, from: 0, count } }))
-  expectOutcomes(name, result, '200 true', count)
-  const deleted = before - await seeder.countSessions()
-  if (deleted !== count) throw new Error(`${name}: ${count} responses \`true\` but ${deleted} rows deleted`)
-  return { seed, result }
-}
-
-/**
- * The other endpoints a visitor hits: sign-up (a new address each time), log-in (one account,
- * right password) and `GET /api/auth/me` (one seeded session). Sign-up and log-in hash or check
- * an argon2id password, which is most of their time; they are here to show what the rest of
- * their work (the session row, the security-event row) adds to that.
- */
-async function benchOtherEndpoints({ load, job, server, seeder, config, log }) {
+async function benchOtherEndpoints({ load, job, server, config, log }) {
   log('throughput: signup')
   const signup = await load.run(job(SIGNUP, { duration: config.duration, credentials: { seed: newSeed(), password: BENCH_PASSWORD } }))
   expectOutcomes('signup', signup, '201 user')
 
   const email = `bench-login-${newSeed()}@example.com`
-  const created = await httpRequest(new URL(SIGNUP.path, server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: BENCH_PASSWORD }),
-  })
-  if (created.status !== 201) throw new Error(`signup for the login run: ${created.status} ${created.body}`)
+  await signUp(server.url, email)
   log('throughput: login')
-  const login = await load.run(job(LOGIN, { duration: config.duration, credentials: { email, password: BENCH_PASSWORD } }))
+  // At most 10 connections: more would exceed the 10 attempts in flight allowed per address.
+  const login = await load.run(job(LOGIN, { connections: Math.min(config.connections, 10), duration: config.duration, credentials: { email, password: BENCH_PASSWORD } }))
   expectOutcomes('login', login, '200 user')
 
   log('throughput: login, refused (429)')
@@ -123,38 +95,142 @@ async function benchOtherEndpoints({ load, job, server, seeder, config, log }) {
   for (let i = 0; i <= 10; i++) await httpRequest(new URL(LOGIN.path, server.url), wrong)
   const loginRefused = await load.run(job(LOGIN, { duration: config.duration, credentials: { email, password: BENCH_PASSWORD } }))
   expectOutcomes('login (refused)', loginRefused, '429 error')
-
-  const seed = newSeed()
-  await seeder.insertSessions({ tokens: { seed, count: 1 } })
-  log('throughput: me')
-  const me = await load.run(job(ME, { duration: config.duration, cookies: { seed, from: 0, count: 1 } }))
-  expectOutcomes('me', me, '200 user')
-  return { signup, login, loginRefused, me }
+  return { signup, login, loginRefused }
 }
 
 /**
- * Logout latency as the table grows: one connection (so the figures are the server's own time
- * per request, not queueing) sends `latencyRequests` logouts, each ending a different session.
- * Before each run the table is topped up so that it holds `size` sessions plus the ones the run
- * ends; it holds exactly `size` after.
+ * Seeds `count` sessions and ends each with one logout; fails unless every answer was
+ * `200 true` and the table lost exactly `count` rows.
  */
-async function benchTableSizes({ load, config, server, seeder, log }) {
-  const count = config.latencyRequests
-  const job = (request, options) => ({ url: server.url, ...request, connections: 1, amount: count, ...options })
-  log(`latency: baseline, ${count} requests on one connection`)
-  const baseline = await load.run(job(HEALTH))
-  expectOutcomes('latency baseline', baseline, '200 true', count)
+async function endSessions({ load, job, seeder, count, fillers, name }) {
+  const seed = newSeed()
+  await seeder.insertSessions({ tokens: { seed, count }, fillers })
+  const before = await seeder.countSessions()
+  const result = await load.run(job(LOGOUT, { amount: count, cookies: { seed, from: 0, count } }))
+  expectOutcomes(name, result, '200 true', count)
+  const deleted = before - await seeder.countSessions()
+  if (deleted !== count) throw new Error(`${name}: ${count} responses \`true\` but ${deleted} rows deleted`)
+  return { seed, rowsBefore: before, result }
+}
+
+/**
+ * The session table at each size, all at `connections` connections, each against a
+ * `GET /api/health` baseline run just before it on the same server:
+ * - logout: `logouts` requests, each ending a different session, the table topped up so that it
+ *   holds `size` sessions plus the ones the run ends (exactly `size` after);
+ * - at the smallest and the largest size, `GET /api/auth/me` for `duration` seconds, request n
+ *   naming session n of a pool of `mePool` valid sessions (so each request of a run up to the
+ *   pool's size validates a different one). The pool is seeded once, after the first logout
+ *   run, and stays: the table holds `size` + `mePool` sessions for the first /me run.
+ */
+async function benchTableSizes({ load, job, config, seeder, log }) {
   const runs = []
+  const meSizes = new Set([config.sizes[0], config.sizes.at(-1)])
+  const pool = { seed: newSeed(), from: 0, count: config.mePool }
+  let poolSeeded = false
+  let spentCookies
   for (const size of config.sizes) {
-    const seed = newSeed()
     const fillers = Math.max(0, size - await seeder.countSessions())
-    log(`latency: seeding ${fillers + count} sessions (table of ${size} + ${count})`)
-    await seeder.insertSessions({ tokens: { seed, count }, fillers })
-    const result = await load.run(job(LOGOUT, { cookies: { seed, from: 0, count } }))
-    expectOutcomes(`logout with ${size} sessions`, result, '200 true', count)
-    runs.push({ size, rowsAfter: await seeder.countSessions(), ...result })
+    log(`table of ${size}: baseline`)
+    const baseline = await load.run(job(HEALTH, { duration: config.duration }))
+    expectOutcomes(`baseline (${size})`, baseline, '200 true')
+    log(`table of ${size}: seeding ${fillers + config.logouts} sessions, ${config.logouts} logouts`)
+    const ended = await endSessions({ load, job, seeder, count: config.logouts, fillers, name: `logout with ${size} sessions` })
+    spentCookies ??= { seed: ended.seed, count: config.logouts }
+    const run = { size, baseline, logout: { rowsBefore: ended.rowsBefore, ...ended.result } }
+    if (meSizes.has(size)) {
+      if (!poolSeeded) {
+        log(`seeding the /me pool of ${pool.count} sessions`)
+        await seeder.insertSessions({ tokens: pool })
+        poolSeeded = true
+      }
+      log(`table of ${size}: GET /api/auth/me, pool of ${pool.count}`)
+      const rows = await seeder.countSessions()
+      const me = await load.run(job(ME, { duration: config.duration, cookies: pool }))
+      expectOutcomes(`me with ${size} sessions`, me, '200 user')
+      run.me = { rows, ...me }
+    }
+    runs.push(run)
   }
-  return { baseline, runs }
+  return { runs, spentCookies }
+}
+
+/**
+ * Signed-in `/` of the auth app against `/` of the bare app, which renders the same markup
+ * (captured from the auth app by `captureSignedInMarkup`, see bench/bare-app/app/app.vue). Both
+ * servers run side by side and are measured alternately, `pageRounds` times each, so that drift
+ * on the machine hits both alike; the figures are the medians. RSS of each after its runs.
+ */
+export async function benchPages({ load, config, log }) {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-bench-pages-'))
+  const auth = await startServer(AUTH_ENTRY, { DATABASE_URL: join(dir, 'app.db') })
+  const bare = await startServer(BARE_ENTRY)
+  try {
+    const cookie = await signUp(auth.url, PAGE_EMAIL)
+    const authMarkup = appMarkup((await httpRequest(new URL('/', auth.url), { headers: { cookie } })).body)
+    const bareMarkup = appMarkup((await httpRequest(new URL('/', bare.url))).body)
+    if (!authMarkup.includes(PAGE_EMAIL) || !bareMarkup.includes(authMarkup)) {
+      throw new Error('the bare app\'s / does not render the signed-in markup of the auth app\'s /: rebuild it (no BENCH_SKIP_BUILD)')
+    }
+    const authJob = { url: auth.url, method: 'GET', path: '/', connections: config.connections, headers: { cookie } }
+    const bareJob = { url: bare.url, method: 'GET', path: '/', connections: config.connections }
+    await load.run({ ...authJob, duration: WARMUP_SECONDS })
+    await load.run({ ...bareJob, duration: WARMUP_SECONDS })
+    const runs = { auth: [], bare: [] }
+    for (let i = 0; i < config.pageRounds; i++) {
+      log(`pages: round ${i + 1}/${config.pageRounds}`)
+      runs.auth.push(await load.run({ ...authJob, duration: config.duration }))
+      runs.bare.push(await load.run({ ...bareJob, duration: config.duration }))
+    }
+    for (const result of runs.auth) expectOutcomes('signed-in /', result, '200 page')
+    for (const result of runs.bare) expectOutcomes('bare /', result, '200 page')
+    const summary = list => ({ rps: spread(list.map(r => r.rps)).median, p50: spread(list.map(r => r.latency.p50)).median, runs: list })
+    return {
+      markupBytes: authMarkup.length,
+      auth: { ...summary(runs.auth), rssBytes: auth.rssBytes() },
+      bare: { ...summary(runs.bare), rssBytes: bare.rssBytes() },
+    }
+  }
+  finally {
+    await Promise.all([auth.stop(), bare.stop()])
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The signed-in markup of the auth app's `/`, for the bare app to render: starts the built auth
+ * app on a fresh SQLite file, signs up PAGE_EMAIL and returns what its `/` renders inside
+ * `#__nuxt`.
+ */
+export async function captureSignedInMarkup() {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-bench-markup-'))
+  const server = await startServer(AUTH_ENTRY, { DATABASE_URL: join(dir, 'app.db') })
+  try {
+    const cookie = await signUp(server.url, PAGE_EMAIL)
+    return appMarkup((await httpRequest(new URL('/', server.url), { headers: { cookie } })).body)
+  }
+  finally {
+    await server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** What a Nuxt page renders inside `<div id="__nuxt">`. */
+function appMarkup(html) {
+  const match = /<div id="__nuxt">([\s\S]*?)<\/div><div id="teleports">/.exec(html)
+  if (!match) throw new Error(`no #__nuxt in the page: ${html.slice(0, 200)}`)
+  return match[1]
+}
+
+/** Signs up `email` with the benchmark's password; resolves with the session cookie (`name=token`). */
+async function signUp(url, email) {
+  const response = await httpRequest(new URL(SIGNUP.path, url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+  })
+  if (response.status !== 201) throw new Error(`signup of ${email}: ${response.status} ${response.body}`)
+  return response.cookies[0].split(';', 1)[0]
 }
 
 /**
@@ -202,21 +278,6 @@ async function coldStarts({ config, log, databaseUrl }) {
     times.auth.push(await auth(i))
   }
   return { bare: spread(times.bare), auth: spread(times.auth) }
-}
-
-/** The bare app under the baseline's load, for its requests/s and its memory after it. */
-export async function benchBareApp({ load, config }) {
-  const server = await startServer(BARE_ENTRY)
-  try {
-    const job = { url: server.url, method: 'GET', path: '/api/ping', connections: config.connections }
-    await load.run({ ...job, duration: WARMUP_SECONDS })
-    const result = await load.run({ ...job, duration: config.duration })
-    expectOutcomes('bare app', result, '200 true')
-    return { ...result, rssBytes: server.rssBytes() }
-  }
-  finally {
-    await server.stop()
-  }
 }
 
 function spread(values) {
