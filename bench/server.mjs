@@ -6,6 +6,7 @@ import { request } from 'node:http'
 import { performance } from 'node:perf_hooks'
 
 const START_TIMEOUT_MS = 30_000
+const OUTPUT_KEPT = 64 * 1024
 
 /**
  * Starts `node <entry>` on 127.0.0.1 and a free port, as the e2e tests do, and resolves once it
@@ -20,18 +21,24 @@ export async function startServer(entry, env = {}) {
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // The first OUTPUT_KEPT characters of the server's output, for error messages: a server logs
+  // a line per logout, and keeping (and searching) all of it would cost this process, which
+  // shares the cores with the server, more the longer a run goes.
   let output = ''
-  child.stdout.on('data', chunk => (output += chunk))
-  child.stderr.on('data', chunk => (output += chunk))
+  const keep = chunk => (output.length < OUTPUT_KEPT ? (output += chunk) : output)
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
 
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS)
-    child.stdout.on('data', () => {
+    const listening = () => {
       const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (!match) return
       clearTimeout(timer)
+      child.stdout.off('data', listening)
       resolve(match[1])
-    })
+    }
+    child.stdout.on('data', listening)
     child.once('exit', (code, signal) => {
       clearTimeout(timer)
       reject(new Error(`${entry} exited (${code ?? signal}) before listening:\n${output}`))
