@@ -63,8 +63,8 @@ export default defineNuxtConfig({
     // Bundled into the server rather than loaded from .output/server/node_modules: drizzle-orm
     // is some 140 small modules under one 175 KB package.json, which Node parses again for
     // every one of them; that alone made the server start several times slower than a bare
-    // Nuxt app (docs/benchmarks.md). The adapter comes along so that only one drizzle is loaded.
-    externals: { inline: ['drizzle-orm', '@lucia-auth/adapter-drizzle'] },
+    // Nuxt app (docs/benchmarks.md).
+    externals: { inline: ['drizzle-orm'] },
     // Expired sessions are deleted hourly (server/tasks/db/cleanup.ts); also `npm run db:cleanup`.
     scheduledTasks: { '17 * * * *': ['db:cleanup'] },
     virtual: {

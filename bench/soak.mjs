@@ -264,6 +264,10 @@ const databaseFile = join(dir, 'app.db')
 const server = await startServer(AUTH_ENTRY, { DATABASE_URL: databaseFile })
 const agent = new Agent({ keepAlive: true, maxSockets: 50 })
 let failure
+// Interrupted (Ctrl-C), the server goes too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => server.stop().finally(() => process.exit(130)))
+}
 
 try {
   const clients = await signInClients(50)

@@ -1,8 +1,8 @@
-import { DrizzlePostgreSQLAdapter } from '@lucia-auth/adapter-drizzle'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import migrations from '#migrations/postgres'
 import * as schema from './schema.postgres'
+import { createSessionAdapter } from './session-adapter'
 import { runBundledMigrations, type Store } from './store'
 
 // Any constant shared by every instance of the app: the advisory lock that serialises migrations.
@@ -28,21 +28,24 @@ export async function openPostgres(url: string): Promise<Store> {
   try {
     const db = drizzle({ client, schema })
     await migrateUnderLock(client, () => runBundledMigrations(db, migrations, 'drizzle/postgres'))
-    return {
-      dialect: 'postgres',
-      // Typed as the SQLite flavour (see store.ts); the queries the app writes run on both.
+    // Typed as the SQLite flavour (see store.ts); the queries the app writes run on both.
+    const store = {
       db: db as unknown as Store['db'],
       userTable: schema.userTable as unknown as Store['userTable'],
       sessionTable: schema.sessionTable as unknown as Store['sessionTable'],
+      // timestamptz columns take and give Dates.
+      toTime: (date: Date) => date as unknown as number,
+      fromTime: (value: number) => value as unknown as Date,
+    }
+    return {
+      ...store,
+      dialect: 'postgres',
       sessionEndTable: schema.sessionEndTable as unknown as Store['sessionEndTable'],
       passwordResetTable: schema.passwordResetTable as unknown as Store['passwordResetTable'],
       securityEventTable: schema.securityEventTable as unknown as Store['securityEventTable'],
       rateLimitTable: schema.rateLimitTable as unknown as Store['rateLimitTable'],
-      luciaAdapter: new DrizzlePostgreSQLAdapter(db, schema.sessionTable, schema.userTable),
+      luciaAdapter: createSessionAdapter(store),
       transaction: work => db.transaction(tx => work(tx as unknown as Store['db'])),
-      // timestamptz columns take and give Dates.
-      toTime: date => date as unknown as number,
-      fromTime: value => value as unknown as Date,
       close: () => client.end({ timeout: 5 }),
     }
   }

@@ -1,10 +1,10 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import migrations from '#migrations/sqlite'
 import * as schema from './schema.sqlite'
+import { createSessionAdapter } from './session-adapter'
 import { runBundledMigrations, type AppDatabase, type Store } from './store'
 
 /** Opens (creating if absent) and migrates the SQLite file; WAL, busy_timeout, foreign keys. */
@@ -37,10 +37,10 @@ export async function openSqlite(path: string): Promise<Store> {
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
       rateLimitTable: schema.rateLimitTable,
-      luciaAdapter: new DrizzleSQLiteAdapter(db, schema.sessionTable, schema.userTable),
+      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }),
       transaction: work => transaction(client, () => work(db)),
-      toTime: date => Math.floor(date.getTime() / 1000),
-      fromTime: seconds => new Date(seconds * 1000),
+      toTime,
+      fromTime,
       close: async () => {
         client.close()
       },
@@ -51,6 +51,9 @@ export async function openSqlite(path: string): Promise<Store> {
     throw error
   }
 }
+
+const toTime = (date: Date) => Math.floor(date.getTime() / 1000)
+const fromTime = (seconds: number) => new Date(seconds * 1000)
 
 /**
  * A check that `path` still names the file SQLite has open (its inode and device, stat(2) at

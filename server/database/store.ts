@@ -20,7 +20,7 @@ export interface Store {
   passwordResetTable: typeof sqliteSchema.passwordResetTable
   securityEventTable: typeof sqliteSchema.securityEventTable
   rateLimitTable: typeof sqliteSchema.rateLimitTable
-  /** Lucia's adapter for this dialect (DrizzleSQLiteAdapter or DrizzlePostgreSQLAdapter). */
+  /** Lucia's adapter, over prepared statements (session-adapter.ts). */
   luciaAdapter: Adapter
   /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */
   transaction: <T>(work: (tx: AppDatabase) => Promise<T>) => Promise<T>

@@ -1,0 +1,81 @@
+import { eq, lte, sql } from 'drizzle-orm'
+import type { Adapter, DatabaseSession, DatabaseUser } from 'lucia'
+import type { Store } from './store'
+
+type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'userTable' | 'toTime' | 'fromTime'>
+
+/**
+ * Lucia's adapter over prepared drizzle statements, one set per store, for both dialects. The
+ * paths every signed-in request takes (the session-and-user lookup, and the slide) are built and
+ * compiled once: @lucia-auth/adapter-drizzle builds the query's SQL again on every call, and on
+ * SQLite has better-sqlite3 compile a new statement each time, which cost more than the lookup
+ * itself (docs/benchmarks.md). The lookup is one statement, so one round trip on PostgreSQL.
+ * Session attributes are the row's other columns (createdAt, userAgent), user attributes the
+ * email: never the password hash.
+ */
+export function createSessionAdapter({ db, sessionTable, userTable, toTime, fromTime }: AdapterStore): Adapter {
+  const sessionAndUser = db
+    .select({
+      id: sessionTable.id,
+      userId: sessionTable.userId,
+      expiresAt: sessionTable.expiresAt,
+      createdAt: sessionTable.createdAt,
+      userAgent: sessionTable.userAgent,
+      email: userTable.email,
+    })
+    .from(sessionTable)
+    .innerJoin(userTable, eq(userTable.id, sessionTable.userId))
+    .where(eq(sessionTable.id, sql.placeholder('sessionId')))
+    .prepare()
+  const updateExpiration = db
+    .update(sessionTable)
+    .set({ expiresAt: sql.placeholder('expiresAt') as unknown as number })
+    .where(eq(sessionTable.id, sql.placeholder('sessionId')))
+    .prepare()
+  const deleteSession = db
+    .delete(sessionTable)
+    .where(eq(sessionTable.id, sql.placeholder('sessionId')))
+    .prepare()
+
+  const toDatabaseSession = (row: typeof sessionTable.$inferSelect): DatabaseSession => ({
+    id: row.id,
+    userId: row.userId,
+    expiresAt: fromTime(row.expiresAt),
+    attributes: { createdAt: row.createdAt, userAgent: row.userAgent },
+  })
+
+  return {
+    async getSessionAndUser(sessionId): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+      const [row] = await sessionAndUser.execute({ sessionId })
+      if (!row) return [null, null]
+      return [toDatabaseSession(row), { id: row.userId, attributes: { email: row.email } }]
+    },
+    async updateSessionExpiration(sessionId, expiresAt) {
+      await updateExpiration.execute({ sessionId, expiresAt: toTime(expiresAt) })
+    },
+    async deleteSession(sessionId) {
+      await deleteSession.execute({ sessionId })
+    },
+    // The rest of Lucia's interface, off the hot paths: plain queries.
+    async getUserSessions(userId) {
+      const rows = await db.select().from(sessionTable).where(eq(sessionTable.userId, userId))
+      return rows.map(toDatabaseSession)
+    },
+    async setSession(session) {
+      const { createdAt, userAgent } = session.attributes as { createdAt?: number, userAgent?: string | null }
+      await db.insert(sessionTable).values({
+        id: session.id,
+        userId: session.userId,
+        expiresAt: toTime(session.expiresAt),
+        createdAt: createdAt ?? toTime(new Date()),
+        userAgent: userAgent ?? null,
+      })
+    },
+    async deleteUserSessions(userId) {
+      await db.delete(sessionTable).where(eq(sessionTable.userId, userId))
+    },
+    async deleteExpiredSessions() {
+      await db.delete(sessionTable).where(lte(sessionTable.expiresAt, toTime(new Date())))
+    },
+  }
+}
