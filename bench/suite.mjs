@@ -157,7 +157,7 @@ async function benchTableSizes({ load, job, config, seeder, log }) {
 
 /**
  * Signed-in `/` of the auth app against `/` of the bare app, which renders the same markup
- * (captured from the auth app by `captureSignedInMarkup`, see bench/bare-app/app/app.vue). Both
+ * (captured from the auth app by `captureSignedInMarkup`, see bench/bare-app/app/pages/index.vue). Both
  * servers run side by side and are measured alternately, `pageRounds` times each, so that drift
  * on the machine hits both alike; the figures are the medians. RSS of each after its runs.
  */

@@ -1,6 +1,6 @@
 // The reference the benchmark compares the auth app with: a Nuxt app with nothing in it but one
 // server route (server/api/ping.get.ts, for the cold start) and one page that renders a static
-// copy of the auth app's signed-in `/` with the same stylesheet (app/app.vue), built by
+// copy of the auth app's signed-in `/` with the same stylesheet (app/pages/index.vue), built by
 // `npm run bench` into bench/bare-app/.output. Same Nuxt, same compatibility date, no modules,
 // no database. Imports spelled out: the auth app's type-check sees this file but not this app's
 // auto-imports.
