@@ -64,7 +64,7 @@ export default defineNuxtConfig({
     // is some 140 small modules under one 175 KB package.json, which Node parses again for
     // every one of them; that alone made the server start several times slower than a bare
     // Nuxt app (docs/benchmarks.md).
-    externals: { inline: ['drizzle-orm'] },
+    externals: { inline: ['drizzle-orm', 'lucia', '@oslojs/crypto', '@oslojs/encoding', '@oslojs/binary'] },
     // Expired sessions are deleted hourly (server/tasks/db/cleanup.ts); also `npm run db:cleanup`.
     scheduledTasks: { '17 * * * *': ['db:cleanup'] },
     virtual: {

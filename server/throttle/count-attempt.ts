@@ -1,4 +1,4 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 
 /** How many attempts a throttle allows per email and per client address within its window. */
 export interface ThrottleLimits {
@@ -34,6 +34,8 @@ export async function countAttempt(counters: Counter[]): Promise<AttemptOutcome>
   if (lockedOut.length) return { refused: true, retryAfterSeconds: retryAfterSeconds(lockedOut) }
 
   const results = await Promise.allSettled(counters.map(({ limiter, key }) => limiter.consume(key)))
+  // Imported when first needed, as in throttle.ts: the package's index loads every limiter it has.
+  const { RateLimiterRes } = await import('rate-limiter-flexible')
   const refused: RateLimiterRes[] = []
   for (const result of results) {
     if (result.status === 'fulfilled') continue

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import type postgres from 'postgres'
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import type { RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible'
 import type { Redis } from 'ioredis'
 import { countAttempt, limiterSpecs, type LimiterSpec, type Subject, type ThrottleLimits } from '../throttle/count-attempt'
 import type { Store } from '../database/store'
@@ -66,20 +66,27 @@ async function createLimiters(name: string, limits: ThrottleLimits): Promise<Arr
 
 type LimiterOptions = Omit<LimiterSpec, 'subject'>
 
+type Limiters = typeof import('rate-limiter-flexible')
+
+/**
+ * rate-limiter-flexible is imported on first use, not at start: its index loads every limiter
+ * it has (cluster, child_process and all), some 18 ms of every cold start (docs/benchmarks.md).
+ */
 async function createLimiter(options: LimiterOptions): Promise<RateLimiterAbstract> {
+  const limiters = await import('rate-limiter-flexible')
   const { rateLimitRedisUrl, rateLimitPrefix } = useRuntimeConfig().auth
   if (rateLimitRedisUrl) {
-    return new RateLimiterRedis({
+    return new limiters.RateLimiterRedis({
       ...options,
       keyPrefix: `${rateLimitPrefix}:${options.keyPrefix}`,
       storeClient: await useRedis(rateLimitRedisUrl),
       // Redis down or slow: answer at once from this instance's own memory rather than wait
       // for it (docs/reliability.md, "Redis down").
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new FallbackMemoryLimiter(options),
+      insuranceLimiter: fallbackMemoryLimiter(limiters, options),
     })
   }
-  return databaseLimiter(await useStore(), options)
+  return databaseLimiter(limiters, await useStore(), options)
 }
 
 /**
@@ -89,7 +96,7 @@ async function createLimiter(options: LimiterOptions): Promise<RateLimiterAbstra
  * but imports drizzle-orm itself by a name computed at run time, which the server bundle (with
  * drizzle-orm inlined) cannot resolve.
  */
-function databaseLimiter(store: Store, options: LimiterOptions): RateLimiterAbstract {
+function databaseLimiter({ RateLimiterSQLite, RateLimiterPostgres }: Limiters, store: Store, options: LimiterOptions): RateLimiterAbstract {
   const table = { tableName: 'rate_limit', tableCreated: true, clearExpiredByTimeout: false }
   // drizzle keeps the driver's own client on the database object (left out of AppDatabase's type).
   const { $client } = store.db as unknown as { $client: unknown }
@@ -142,16 +149,19 @@ function useRedis(url: string): Promise<Redis> {
  * What a Redis limiter counts in while Redis fails: this instance's memory, so that logins are
  * still answered and still throttled (per instance). Says so in the log, at most once a minute.
  */
-class FallbackMemoryLimiter extends RateLimiterMemory {
-  override consume(...args: Parameters<RateLimiterMemory['consume']>) {
-    reportFallback()
-    return super.consume(...args)
-  }
+function fallbackMemoryLimiter({ RateLimiterMemory: MemoryLimiter }: Limiters, options: LimiterOptions): RateLimiterMemory {
+  class FallbackMemoryLimiter extends MemoryLimiter {
+    override consume(...args: Parameters<RateLimiterMemory['consume']>) {
+      reportFallback()
+      return super.consume(...args)
+    }
 
-  override reward(...args: Parameters<RateLimiterMemory['reward']>) {
-    reportFallback()
-    return super.reward(...args)
+    override reward(...args: Parameters<RateLimiterMemory['reward']>) {
+      reportFallback()
+      return super.reward(...args)
+    }
   }
+  return new FallbackMemoryLimiter(options)
 }
 
 function reportFallback() {
