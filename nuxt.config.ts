@@ -39,6 +39,11 @@ export default defineNuxtConfig({
       // NUXT_AUTH_RATE_LIMIT_REDIS_URL: count attempts in Redis, shared by all instances.
       rateLimitRedisUrl: '',
       rateLimitPrefix: 'auth:attempts',
+      // Session lifetime (server/utils/session-lifetime.ts): idle timeout and absolute lifetime
+      // in days, and how long a new session counts as recently authenticated, in minutes.
+      sessionIdleDays: 30,
+      sessionAbsoluteDays: 90,
+      reauthMinutes: 10,
     },
   },
   // The issue asks for pages/, components/ and server/ at the top level, not under app/.

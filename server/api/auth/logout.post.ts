@@ -2,6 +2,6 @@
 export default defineEventHandler(async (event) => {
   const { sessionId } = requireSessionCookie(event)
   const ended = await endSession(sessionId)
-  setBlankSessionCookie(event)
+  setSessionEndedHeaders(event)
   return ended
 })
