@@ -26,13 +26,17 @@ export interface TestBackend {
   databaseUrl: string
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
+  /** Moves a session's created_at (and with it its absolute lifetime and recent authentication). */
+  setSessionCreatedAt: (id: string, createdAt: Date) => Promise<void>
+  /** Every session_end row: why sessions ended, by public id. */
+  sessionEnds: () => Promise<Array<{ publicId: string, reason: string, endedAt: Date }>>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session') => Promise<number>
+  count: (table: 'user' | 'session' | 'session_end') => Promise<number>
   /** Inserts `count` sessions of a user directly, all expiring at `expiresAt`, in one transaction. */
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** The query plan of the expired-session scan, as text. */
   explainExpiredScan: () => Promise<string>
-  /** Every stored row of both tables, as text, to search for what must not be there. */
+  /** Every stored row of the user, session and session_end tables, as text, to search for what must not be there. */
   dump: () => Promise<string>
   /** Holds the session table's write lock until the returned function is called. */
   holdWriteLock: () => Promise<() => Promise<void>>
@@ -82,12 +86,17 @@ function createSqliteBackend(): TestBackend {
     setSessionExpiry: async (id, expiresAt) => {
       db().prepare('update session set expires_at = ? where id = ?').run(Math.floor(expiresAt.getTime() / 1000), id)
     },
+    setSessionCreatedAt: async (id, createdAt) => {
+      db().prepare('update session set created_at = ? where id = ?').run(Math.floor(createdAt.getTime() / 1000), id)
+    },
+    sessionEnds: async () => (db().prepare('select public_id, reason, ended_at from session_end').all() as Array<{ public_id: string, reason: string, ended_at: number }>)
+      .map(row => ({ publicId: row.public_id, reason: row.reason, endedAt: new Date(row.ended_at * 1000) })),
     userById: async (id) => {
       const row = db().prepare('select email, password_hash from user where id = ?').get(id) as { email: string, password_hash: string } | undefined
       return row && { email: row.email, passwordHash: row.password_hash }
     },
     count: async table => (db().prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n,
-    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all()]),
+    dump: async () => JSON.stringify([db().prepare('select * from user').all(), db().prepare('select * from session').all(), db().prepare('select * from session_end').all()]),
     seedSessions: async (userId, count, expiresAt) => {
       const insert = db().prepare('insert into session (id, user_id, expires_at, created_at) values (?, ?, ?, ?)')
       const expires = Math.floor(expiresAt.getTime() / 1000)
@@ -134,12 +143,17 @@ async function createPostgresBackend(): Promise<TestBackend> {
     setSessionExpiry: async (id, expiresAt) => {
       await sql`update session set expires_at = ${expiresAt} where id = ${id}`
     },
+    setSessionCreatedAt: async (id, createdAt) => {
+      await sql`update session set created_at = ${createdAt} where id = ${id}`
+    },
+    sessionEnds: async () => (await sql`select public_id, reason, ended_at from session_end`)
+      .map(row => ({ publicId: row.public_id as string, reason: row.reason as string, endedAt: row.ended_at as Date })),
     userById: async (id) => {
       const [row] = await sql`select email, password_hash from "user" where id = ${id}`
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
     },
     count: async table => Number((await sql.unsafe(`select count(*) as n from "${table}"`))[0]!.n),
-    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`]),
+    dump: async () => JSON.stringify([await sql`select * from "user"`, await sql`select * from session`, await sql`select * from session_end`]),
     seedSessions: async (userId, count, expiresAt) => {
       const seed = randomBytes(8).toString('hex')
       await sql`insert into session (id, user_id, expires_at, created_at)
