@@ -159,6 +159,20 @@ describe.skipIf(skip)(onBackend('DELETE /api/auth/account', skip), () => {
     expect(other.headers.get('allow')).toBe('DELETE')
   })
 
+  it('logs password-changed (the new session) and account-deleted', async () => {
+    const caller = await signUpUser(api.server.url)
+    const changed = await changePassword(caller.cookie, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })
+    const token = sessionSetCookie(changed)!.value
+    expect((await deleteAccount(`auth_session=${token}`)).status).toBe(200)
+    // The server writes its log a moment after it answers.
+    const events = () => api.server.logs().split('\n').filter(line => line.startsWith('{"event"'))
+      .map(line => JSON.parse(line) as { event: string, userId?: string, sessionId?: string })
+      .filter(line => line.userId === caller.user.id && line.event !== 'signup')
+      .map(line => [line.event, line.sessionId])
+    await expect.poll(events).toEqual([['password-changed', publicId(token)], ['account-deleted', publicId(token)]])
+    expect(api.server.logs()).not.toContain(NEW_PASSWORD)
+  })
+
   it('records `account-deleted` for that user\'s sessions only', async () => {
     const a = await signUpUser(api.server.url)
     const b = await signUpUser(api.server.url)

@@ -8,7 +8,9 @@ import { sha256Hex } from '../support/sqlite'
 // Contract sections "Session lifetime", "Recent authentication", "Why a session ended",
 // "Clear-Site-Data" and the log-in password rule, on this run's backend.
 
-const api = await serveBackend()
+// Log-in throttling has tests of its own here, each on a server of its own; this one allows
+// enough failures that the wrong passwords of the other tests never add up to a 429.
+const api = await serveBackend({ NUXT_AUTH_LOGIN_MAX_FAILURES: '100' })
 const { skip } = api
 
 const DAY = 24 * 60 * 60 * 1000
@@ -414,6 +416,37 @@ describe.skipIf(skip)(onBackend('Clear-Site-Data', skip), () => {
     expect(response.headers.getSetCookie()).toEqual([])
     expect(clearOf(response)).toBeNull()
   }, 20_000)
+})
+
+describe.skipIf(skip)(onBackend('auth events of these flows', skip), () => {
+  /** The event lines the server logged for this user, in order. */
+  const eventsOf = (userId: string) => api.server.logs().split('\n').filter(line => line.startsWith('{"event"'))
+    .map(line => JSON.parse(line) as { event: string, userId?: string, sessionId?: string })
+    .filter(line => line.userId === userId)
+
+  it('logs reauthenticated, reauthentication-failed, session-revoked and logout-all, each naming the session by its public id', async () => {
+    const { user, caller, other } = await twoSessions()
+    await reauthenticate(caller.cookie, { password: 'wrong password' })
+    const renewed = sessionSetCookie(await reauthenticate(caller.cookie, { password: PASSWORD }))!.value
+    const cookie = `auth_session=${renewed}`
+    await endSession(cookie, publicId(other.token))
+    await logoutAll(cookie)
+
+    // The server writes its log a moment after it answers.
+    await expect.poll(() => eventsOf(user.id).map(e => [e.event, e.sessionId]).filter(([event]) => event !== 'signup' && event !== 'login')).toEqual([
+      ['reauthentication-failed', publicId(caller.token)],
+      // After a rotation, the new session.
+      ['reauthenticated', publicId(renewed)],
+      ['session-revoked', publicId(renewed)],
+      ['logout-all', publicId(renewed)],
+    ])
+    const logs = api.server.logs()
+    for (const token of [caller.token, renewed, other.token]) {
+      expect(logs).not.toContain(token)
+      expect(logs).not.toContain(sha256Hex(token))
+    }
+    expect(logs).not.toContain('wrong password')
+  })
 })
 
 describe.skipIf(skip)(onBackend('POST /api/auth/login checks the password, not its rules', skip), () => {
