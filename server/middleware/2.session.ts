@@ -5,7 +5,11 @@
  * it is about to end would only cost a query; the health check needs no user.
  *
  * Only when the cookie names no active session is it looked up why (session_end), so that a
- * valid request costs nothing extra; requireSession puts the reason in its 401.
+ * valid request costs nothing extra; requireSession puts the reason in its 401. A cookie whose
+ * session ended for a known reason is not blanked: blanking it would tell only the first request
+ * that carried it (often one the app never sees, such as the browser's favicon fetch) why, and
+ * every later 401 of that browser nothing. It names nothing usable; logout blanks it and the
+ * next log-in replaces it.
  */
 const SESSIONLESS_PATHS = new Set(['/api/auth/logout', '/api/health'])
 
@@ -23,7 +27,7 @@ export default defineEventHandler(async (event) => {
   const result = await validateSession(cookie.sessionId)
   if (result.state !== 'valid') {
     event.context.sessionEndReason = result.state === 'expired' ? 'expired' : await sessionEndReason(cookie.sessionId)
-    setBlankSessionCookie(event)
+    if (!event.context.sessionEndReason) setBlankSessionCookie(event)
     return
   }
   event.context.user = result.user
