@@ -13,7 +13,7 @@ import type { H3Event } from 'h3'
  * A wrong password is a 403 `invalid-password`, never a 401 (a client reads 401 as "signed out").
  */
 async function confirmPassword(event: H3Event, user: AuthUser, sessionId: string, password: string): Promise<void> {
-  const attempt = await startLoginAttempt(event, user.email)
+  const attempt = await startLoginAttempt(event, user.email).catch(error => loginRefused(event, user.email, error))
   const { db, userTable } = await useStore()
   const [row] = await db.select({ passwordHash: userTable.passwordHash }).from(userTable).where(eq(userTable.id, user.id)).limit(1)
   if (!await verifyPassword(row?.passwordHash, password)) {

@@ -100,13 +100,16 @@ export async function endAllUserSessions(userId: string, reason: SessionEndReaso
 /**
  * Replaces the caller's session by a new one (new token, new row with created_at now; the old
  * row goes in the same transaction): re-authentication and password change (ASVS 7.2.4).
- * `alsoInTransaction` runs in that transaction too, before the new row is written.
+ * `alsoInTransaction` runs in that transaction too, before the new row is written. If the old
+ * row is already gone (ended by a concurrent logout, revocation or reset while the password was
+ * being checked), nothing changes and this is the 401 of a session that has ended.
  */
 export async function rotateSession<T = void>(event: H3Event, userId: string, oldSessionId: string, alsoInTransaction: (tx: Store['db']) => Promise<T> = async () => undefined as T) {
   const store = await useStore()
   const session = newSession(store, userId, event)
   const result = await store.transaction(async (tx) => {
-    await tx.delete(store.sessionTable).where(eq(store.sessionTable.id, oldSessionId))
+    const [ended] = await tx.delete(store.sessionTable).where(eq(store.sessionTable.id, oldSessionId)).returning({ id: store.sessionTable.id })
+    if (!ended) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Not signed in' })
     const extra = await alsoInTransaction(tx)
     await tx.insert(store.sessionTable).values(session.row)
     return extra

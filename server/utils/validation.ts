@@ -38,9 +38,13 @@ export function readPasswordResetRequest(event: H3Event): Promise<{ email: strin
   return readJsonBody(event, z.object({ email }))
 }
 
-/** Reads `{ token, newPassword }` for POST /api/auth/password-reset/confirm; the token's format is checked with the token. */
+/**
+ * Reads `{ token, newPassword }` for POST /api/auth/password-reset/confirm. Any token that is not
+ * a string reads as '': the token is checked with the token, so a missing, malformed or foreign
+ * one is an `invalid-token` like an unknown one, and counts as a failure.
+ */
 export function readPasswordResetConfirmation(event: H3Event): Promise<{ token: string, newPassword: string }> {
-  return readJsonBody(event, z.object({ token: z.string().max(256, 'must be at most 256 characters'), newPassword }))
+  return readJsonBody(event, z.object({ token: z.unknown().transform(token => typeof token === 'string' ? token : ''), newPassword }))
 }
 
 /**

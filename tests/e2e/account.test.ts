@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { call, PASSWORD, sessionSetCookie, signUpUser } from '../support/client'
+import { call, callFrom, newLoopbackAddress, PASSWORD, sessionSetCookie, signUpUser } from '../support/client'
 import { expectBlankCookie, expectJsonError } from '../support/expect'
 import { onBackend, serveBackend, startServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
@@ -102,12 +102,15 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password', skip), () => {
     const limited = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_LOGIN_MAX_FAILURES: '2' })
     try {
       const { user, cookie } = await signUpUser(limited.url)
-      const attempt = () => changePassword(cookie, { currentPassword: 'wrong password', newPassword: NEW_PASSWORD }, limited.url)
+      // An address of its own: the counters live in the database, shared with every other test.
+      const from = newLoopbackAddress()
+      const attempt = () => callFrom(from, limited.url, '/api/auth/password', { body: { currentPassword: 'wrong password', newPassword: NEW_PASSWORD }, cookie })
       for (let i = 0; i < 2; i++) expect((await attempt()).status).toBe(403)
       const refused = await attempt()
       await expectJsonError(refused, 429)
       expect(refused.headers.get('retry-after')).not.toBeNull()
-      await expectJsonError(await login(user.email, PASSWORD, limited.url), 429)
+      // Log-in's per-email counter: locked out from any address.
+      await expectJsonError(await callFrom(newLoopbackAddress(), limited.url, '/api/auth/login', { body: { email: user.email, password: PASSWORD } }), 429)
     }
     finally {
       await limited.stop()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { call, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
+import { call, callFrom, newLoopbackAddress, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
 import { expectBlankCookie, expectJsonError } from '../support/expect'
 import { onBackend, serveBackend, startServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
@@ -260,13 +260,15 @@ describe.skipIf(skip)(onBackend('recent authentication', skip), () => {
       const limited = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_LOGIN_MAX_FAILURES: '3' })
       try {
         const { user, cookie } = await signUpUser(limited.url)
-        const attempt = () => call(limited.url, '/api/auth/reauthenticate', { body: { password: 'wrong password' }, cookie })
+        // An address of its own: the counters live in the database, shared with every other test.
+        const from = newLoopbackAddress()
+        const attempt = () => callFrom(from, limited.url, '/api/auth/reauthenticate', { body: { password: 'wrong password' }, cookie })
         for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(403)
         const refused = await attempt()
         await expectJsonError(refused, 429)
         expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
         // Log-in's counters: the email is locked out of log-in, even with the right password.
-        const login = await call(limited.url, '/api/auth/login', { body: { email: user.email, password: PASSWORD } })
+        const login = await callFrom(newLoopbackAddress(), limited.url, '/api/auth/login', { body: { email: user.email, password: PASSWORD } })
         await expectJsonError(login, 429)
         expect(login.headers.get('retry-after')).not.toBeNull()
       }
@@ -275,12 +277,29 @@ describe.skipIf(skip)(onBackend('recent authentication', skip), () => {
       }
     })
 
+    it('answers 401 and starts no session when the session ends while the password is being checked', async () => {
+      const { cookie } = await signUpUser(api.server.url)
+      const sessions = await api.backend.count('session')
+      const counters = await api.backend.count('rate_limit')
+      const reauthentication = callFrom(newLoopbackAddress(), api.server.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
+      // The attempt is counted (new rows: a new email and address) once the session has been
+      // validated and before the password is checked: end the session in that window.
+      await expect.poll(() => api.backend.count('rate_limit'), { interval: 1, timeout: 5_000 }).toBeGreaterThan(counters)
+      expect(await (await call(api.server.url, '/api/auth/logout', { method: 'POST', cookie })).json()).toBe(true)
+      const response = await reauthentication
+      await expectJsonError(response, 401)
+      expect(sessionSetCookie(response)?.value ?? '').toBe('')
+      // The logged-out session stays gone: no new one took its place.
+      expect(await api.backend.count('session')).toBe(sessions - 1)
+    })
+
     it('a right password does not count as a failure', async () => {
       const limited = await startServer({ DATABASE_URL: api.backend.databaseUrl, NUXT_AUTH_LOGIN_MAX_FAILURES: '2' })
       try {
         let { cookie } = await signUpUser(limited.url)
+        const from = newLoopbackAddress()
         for (let i = 0; i < 4; i++) {
-          const response = await call(limited.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
+          const response = await callFrom(from, limited.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
           expect(response.status).toBe(200)
           cookie = `auth_session=${sessionSetCookie(response)!.value}`
         }
