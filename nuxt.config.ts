@@ -40,6 +40,11 @@ export default defineNuxtConfig({
       // counts them in Redis instead, under NUXT_AUTH_RATE_LIMIT_PREFIX (server/utils/throttle.ts).
       rateLimitRedisUrl: '',
       rateLimitPrefix: 'auth:attempts',
+      // Session lifetime (server/utils/session-lifetime.ts): idle timeout and absolute lifetime
+      // in days, and how long a new session counts as recently authenticated, in minutes.
+      sessionIdleDays: 30,
+      sessionAbsoluteDays: 90,
+      reauthMinutes: 10,
       // NUXT_AUTH_ORIGIN: the app's public origin, for links in mail (never the request's Host).
       // In `nuxt dev` it defaults to http://localhost:<port> (server/utils/mail.ts).
       origin: '',

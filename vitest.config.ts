@@ -15,7 +15,7 @@ const e2e = (name: string, include: string[], env: Record<string, string>, exclu
 })
 
 // The API suites that talk to the database run once per backend.
-const apiSuites = ['tests/e2e/auth.test.ts', 'tests/e2e/login-throttle.test.ts', 'tests/e2e/logout.test.ts', 'tests/e2e/multi-instance.test.ts', 'tests/e2e/session-cleanup.test.ts', 'tests/e2e/scheduled-cleanup.test.ts', 'tests/e2e/sessions.test.ts', 'tests/e2e/security-activity.test.ts', 'tests/e2e/password-reset.test.ts', 'tests/e2e/password-reset-throttle.test.ts', 'tests/e2e/migrations.test.ts']
+const apiSuites = ['tests/e2e/auth.test.ts', 'tests/e2e/login-throttle.test.ts', 'tests/e2e/logout.test.ts', 'tests/e2e/multi-instance.test.ts', 'tests/e2e/session-cleanup.test.ts', 'tests/e2e/scheduled-cleanup.test.ts', 'tests/e2e/sessions.test.ts', 'tests/e2e/security-activity.test.ts', 'tests/e2e/password-reset.test.ts', 'tests/e2e/password-reset-throttle.test.ts', 'tests/e2e/migrations.test.ts', 'tests/e2e/session-standard.test.ts', 'tests/e2e/account.test.ts']
 
 export default defineConfig({
   test: {

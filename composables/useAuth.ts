@@ -1,9 +1,12 @@
 export type AuthUser = { id: string, email: string }
 
-export type AuthField = 'email' | 'password' | 'newPassword'
+export type AuthField = 'email' | 'password' | 'currentPassword' | 'newPassword'
 export type AuthFieldErrors = Partial<Record<AuthField, string>>
 
-/** A failed auth request, with what the form needs to show: the server's message and per-field errors. */
+/**
+ * A failed auth request, with what the form needs to show: the server's message, per-field
+ * errors, and the server's `data.reason` (e.g. `invalid-password`, `reauthentication-required`).
+ */
 export class AuthRequestError extends Error {
   /** The server's `data.reason`, e.g. "invalid-token". */
   reason: string | undefined
@@ -12,14 +15,15 @@ export class AuthRequestError extends Error {
     message: string,
     readonly fields: AuthFieldErrors = {},
     readonly status?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { reason?: string },
   ) {
     super(message, options)
     this.name = 'AuthRequestError'
+    this.reason = options?.reason
   }
 }
 
-const AUTH_FIELDS: readonly AuthField[] = ['email', 'password', 'newPassword']
+const AUTH_FIELDS: readonly AuthField[] = ['email', 'password', 'currentPassword', 'newPassword']
 
 function useAuthUserState() {
   return useState<AuthUser | null>('auth:user', () => null)
@@ -53,7 +57,18 @@ function statusOf(error: unknown): number | undefined {
   return typeof response?.status === 'number' ? response.status : undefined
 }
 
-function toAuthRequestError(error: unknown): AuthRequestError {
+/** The `data.reason` of an API error body, if it has one. */
+function reasonIn(body: unknown): string | undefined {
+  const reason = isRecord(body) && isRecord(body.data) ? body.data.reason : undefined
+  return typeof reason === 'string' ? reason : undefined
+}
+
+/** True for the 403 that asks for the password again (POST /api/auth/reauthenticate). */
+export function isReauthenticationRequired(error: unknown): boolean {
+  return error instanceof AuthRequestError && error.status === 403 && error.reason === 'reauthentication-required'
+}
+
+function toAuthRequestError(error: unknown, fallback?: string): AuthRequestError {
   const status = statusOf(error)
   const body = isRecord(error) && isRecord(error.data) ? error.data : undefined
 
@@ -66,13 +81,16 @@ function toAuthRequestError(error: unknown): AuthRequestError {
     const fieldMessage = rawFields[field]
     if (typeof fieldMessage === 'string' && fieldMessage) fields[field] = fieldMessage
   }
-  const requestError = new AuthRequestError(serverMessage || fallbackMessage(status), fields, status, { cause: error })
-  if (isRecord(body?.data) && typeof body.data.reason === 'string') requestError.reason = body.data.reason
-  return requestError
+  return new AuthRequestError(serverMessage || fallback || fallbackMessage(status), fields, status, { cause: error, reason: reasonIn(body) })
 }
 
-/** Where a tab goes when its session ended elsewhere; the login page shows a notice for it. */
-export const SESSION_ENDED_ROUTE = { path: '/login', query: { ended: '1' } } as const
+/**
+ * Where a tab goes when its session ended elsewhere; the login page says why (`ended` is the
+ * server's reason, or 1 when it gave none).
+ */
+export function sessionEndedRoute(reason?: string) {
+  return { path: '/login', query: { ended: reason ?? '1' } }
+}
 
 export function useAuth() {
   const state = useAuthUserState()
@@ -93,13 +111,21 @@ export function useAuth() {
   }
 
   /**
-   * The server no longer knows this tab's session (logged out elsewhere, ended from another
-   * device, expired): drop the user and go to the login page, which says why.
+   * A request of this tab got a 401: the server no longer knows the session it was sent with.
+   * That may only be because another tab of this browser replaced the cookie meanwhile
+   * (re-authentication and password change rotate it), so the browser's current cookie is asked
+   * about once more; if that one is signed in too, nothing has ended. Otherwise the session ended
+   * (logged out elsewhere, ended from another device, expired): drop the user and go to the
+   * login page, which says why.
    */
-  async function sessionEnded() {
+  async function sessionEnded(reason?: string) {
     if (!state.value) return
-    signedOut(true)
-    await nuxtApp.runWithContext(() => navigateTo(SESSION_ENDED_ROUTE))
+    const current = await $fetch.raw('/api/auth/me', { credentials: 'include', ignoreResponseError: true }).catch(() => undefined)
+    if (current?.status !== 401) return
+    reason = reasonIn(current._data) ?? reason
+    if (!state.value) return
+    signedOut(true, reason)
+    await nuxtApp.runWithContext(() => navigateTo(sessionEndedRoute(reason)))
   }
 
   /**
@@ -109,7 +135,7 @@ export function useAuth() {
   const api = $fetch.create({
     credentials: 'include',
     async onResponseError({ response }) {
-      if (response.status === 401) await sessionEnded()
+      if (response.status === 401) await sessionEnded(reasonIn(response._data))
     },
   })
 
@@ -121,9 +147,9 @@ export function useAuth() {
   }
 
   /** Signs this tab out and tells the browser's other tabs (plugins/auth-sync.client.ts). */
-  function signedOut(ended = false) {
+  function signedOut(ended = false, reason?: string) {
     clear()
-    broadcastAuthEvent({ type: 'signed-out', ended })
+    broadcastAuthEvent({ type: 'signed-out', ended, ...(reason ? { reason } : {}) })
   }
 
   /**
@@ -162,7 +188,17 @@ export function useAuth() {
       return ended
     }
     catch (error) {
-      throw new AuthRequestError('Could not log out everywhere.', {}, statusOf(error), { cause: error })
+      throw toAuthRequestError(error, 'Could not log out everywhere.')
+    }
+  }
+
+  /** Ends one of the user's sessions by its public id (another one needs recent authentication). */
+  async function endSession(id: string): Promise<void> {
+    try {
+      await api(`/api/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' })
+    }
+    catch (error) {
+      throw toAuthRequestError(error)
     }
   }
 
@@ -170,6 +206,19 @@ export function useAuth() {
   async function requestPasswordReset(email: string): Promise<void> {
     try {
       await $fetch('/api/auth/password-reset', { method: 'POST', body: { email } })
+    }
+    catch (error) {
+      throw toAuthRequestError(error)
+    }
+  }
+
+  /**
+   * Confirms the password: the server replaces this session by a new, recently authenticated
+   * one. The new cookie is the browser's, so this browser's other tabs carry on with it.
+   */
+  async function reauthenticate(password: string): Promise<void> {
+    try {
+      await api('/api/auth/reauthenticate', { method: 'POST', body: { password } })
     }
     catch (error) {
       throw toAuthRequestError(error)
@@ -191,12 +240,38 @@ export function useAuth() {
     }
   }
 
+  /** Changes the password; every other session ends, this one is replaced. Returns how many ended. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<number> {
+    try {
+      const { endedSessions } = await api<{ endedSessions: number }>('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } })
+      return endedSessions
+    }
+    catch (error) {
+      throw toAuthRequestError(error)
+    }
+  }
+
+  /** Deletes the account and signs every tab of this browser out, saying why. */
+  async function deleteAccount(): Promise<void> {
+    try {
+      await api('/api/auth/account', { method: 'DELETE' })
+    }
+    catch (error) {
+      throw toAuthRequestError(error, 'Could not delete the account.')
+    }
+    signedOut(true, 'account-deleted')
+  }
+
   return {
     user: readonly(state),
     signup: (email: string, password: string) => submitCredentials('/api/auth/signup', email, password),
     login: (email: string, password: string) => submitCredentials('/api/auth/login', email, password),
     logout,
     logoutEverywhere,
+    endSession,
+    reauthenticate,
+    changePassword,
+    deleteAccount,
     clear,
     api,
     checkSession,

@@ -4,7 +4,7 @@
  *   tab out at once and takes it to /login;
  * - when the tab comes back into view or regains focus, it asks the server whether its session
  *   still exists (it may have been ended from another device); a 401 takes it to /login with a
- *   notice. API calls made through useAuth().api do the same on any 401.
+ *   notice saying why. API calls made through useAuth().api do the same on any 401.
  */
 export default defineNuxtPlugin((nuxtApp) => {
   const { user, clear, checkSession } = useAuth()
@@ -12,7 +12,7 @@ export default defineNuxtPlugin((nuxtApp) => {
   authChannel()?.addEventListener('message', (event: MessageEvent) => {
     if (!isAuthChannelMessage(event.data) || !user.value) return
     clear()
-    void nuxtApp.runWithContext(() => navigateTo(event.data.ended ? SESSION_ENDED_ROUTE : '/login'))
+    void nuxtApp.runWithContext(() => navigateTo(event.data.ended ? sessionEndedRoute(event.data.reason) : '/login'))
   })
 
   // focus and visibilitychange usually fire together: one check at a time, at most every 2 s.

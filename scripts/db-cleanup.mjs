@@ -1,7 +1,8 @@
-// `npm run db:cleanup`: delete expired sessions, throttling counters, password-reset tokens and
-// security events older than 90 days from the database DATABASE_URL names, with the same function the scheduled
-// db:cleanup task runs. Prints one JSON line: `{ sessions, securityEvents, rateLimits, passwordResets }`, each
-// `{ deleted, batches, longestBatchMs }`.
+// `npm run db:cleanup`: delete expired sessions, throttling counters and password-reset tokens,
+// security events older than 90 days and reasons of sessions ended over 30 days ago, from the
+// database DATABASE_URL names, with the same function the scheduled db:cleanup task runs.
+// Prints one JSON line: `{ sessions, securityEvents, rateLimits, passwordResets, sessionEnds }`,
+// each `{ deleted, batches, longestBatchMs }`.
 import { importServerModule } from './server-modules.mjs'
 
 const { useStore, closeStore } = await importServerModule('utils/db.ts')

@@ -7,6 +7,8 @@ export default defineNitroErrorHandler((error, event) => {
   if (!event.path.startsWith('/api/')) return
 
   const statusCode = error.statusCode || 500
+  // An error ends no session: whatever a handler set before it threw, the client keeps its data.
+  event.node.res.removeHeader('clear-site-data')
   let body: Record<string, unknown>
   if (statusCode >= 500) {
     const id = requestId(event)

@@ -1,13 +1,16 @@
 /**
  * The tabs of one browser tell each other about sign-outs over a BroadcastChannel named 'auth'.
  * One channel object per tab, shared by sender and listener: a channel never receives its own
- * messages, so a tab does not react to what it said itself.
+ * messages, so a tab does not react to what it said itself. A re-authentication or password
+ * change in one tab sends nothing: it replaces the cookie the tabs share, and they carry on.
  */
 
 export interface AuthChannelMessage {
   type: 'signed-out'
   /** True when the session ended elsewhere (a 401), false for a logout in that tab. */
   ended: boolean
+  /** Why it ended, as the server said (the 401's data.reason), for the login page's notice. */
+  reason?: string
 }
 
 let channel: BroadcastChannel | null | undefined

@@ -11,6 +11,11 @@ export interface CleanupReport {
 /** How long stored security events are kept (contract: "Security activity"). */
 export const SECURITY_EVENT_RETENTION_DAYS = 90
 
+/** How long why a session ended is remembered (contract: "at least 30 days"). */
+export const SESSION_END_RETENTION_DAYS = 30
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
 /**
  * Deletes expired sessions in batches of `batchSize`, each an index range scan on expires_at,
  * yielding to the event loop between batches: a table of a million expired rows is cleaned
@@ -38,7 +43,7 @@ export function deleteExpiredRateLimits(store: Store, { batchSize = 100, now = n
 /** Deletes security events older than the retention period, in batches as above (index on created_at). */
 export function deleteOldSecurityEvents(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const { db, securityEventTable, toTime } = store
-  const cutoff = toTime(new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * 24 * 60 * 60 * 1000))
+  const cutoff = toTime(new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * DAY_MS))
   return deleteInBatches(batchSize, async () => {
     const batch = db.select({ id: securityEventTable.id }).from(securityEventTable).where(lte(securityEventTable.createdAt, cutoff)).limit(batchSize)
     return (await db.delete(securityEventTable).where(inArray(securityEventTable.id, batch)).returning({ id: securityEventTable.id })).length
@@ -54,6 +59,16 @@ export function deleteExpiredPasswordResets(store: Store, { batchSize = 100, now
   })
 }
 
+/** Forgets why sessions ended once that is older than the retention period, in batches as above (index on ended_at). */
+export function deleteOldSessionEnds(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  const { db, sessionEndTable, toTime } = store
+  const cutoff = toTime(new Date(now.getTime() - SESSION_END_RETENTION_DAYS * DAY_MS))
+  return deleteInBatches(batchSize, async () => {
+    const batch = db.select({ publicId: sessionEndTable.publicId }).from(sessionEndTable).where(lte(sessionEndTable.endedAt, cutoff)).limit(batchSize)
+    return (await db.delete(sessionEndTable).where(inArray(sessionEndTable.publicId, batch)).returning({ publicId: sessionEndTable.publicId })).length
+  })
+}
+
 /** Every cleanup, one after the other: what the scheduled task and `npm run db:cleanup` run. */
 export async function runCleanup(store: Store) {
   return {
@@ -61,6 +76,7 @@ export async function runCleanup(store: Store) {
     securityEvents: await deleteOldSecurityEvents(store),
     rateLimits: await deleteExpiredRateLimits(store),
     passwordResets: await deleteExpiredPasswordResets(store),
+    sessionEnds: await deleteOldSessionEnds(store),
   }
 }
 

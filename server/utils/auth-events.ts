@@ -53,9 +53,10 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
       console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
     }
   }
-  // A wrong password's row is written once the 401 is out: an unknown email has no account and
-  // so no row, and the two must take about the same time to answer (no user enumeration).
-  if (type === 'login-failed') event.waitUntil(responseSent(event).then(store))
+  // A wrong password's row (and a refused log-in's) is written once the 401 (429) is out: an
+  // unknown email has no account and so no row, and the two must take about the same time to
+  // answer (no user enumeration).
+  if (type === 'login-failed' || type === 'login-throttled') event.waitUntil(responseSent(event).then(store))
   else await store()
 }
 

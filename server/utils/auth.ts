@@ -1,6 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
 import type { H3Event } from 'h3'
-import { Lucia, TimeSpan } from 'lucia'
 import type { Store } from '../database/store'
 
 export interface AuthUser {
@@ -11,45 +10,50 @@ export interface AuthUser {
 export interface AuthSession {
   /** The session row's id (the token's hash), never the token. */
   id: string
+  createdAt: Date
+  /** The effective expiry: the stored one, capped by the absolute lifetime. */
   expiresAt: Date
 }
 
-function createLucia(store: Store) {
-  return new Lucia(store.luciaAdapter, {
-    // Lucia slides a session once less than half of this is left.
-    sessionExpiresIn: new TimeSpan(SESSION_LIFETIME_SECONDS, 's'),
-    getUserAttributes: attributes => ({ email: attributes.email }),
-  })
-}
+export type SessionValidation
+  = | { state: 'valid', session: AuthSession, user: AuthUser, extended: boolean }
+    | { state: 'expired' }
+    | { state: 'unknown' }
 
-declare module 'lucia' {
-  interface Register {
-    Lucia: ReturnType<typeof createLucia>
-    DatabaseUserAttributes: { email: string }
-  }
-}
-
-const luciaByStore = new WeakMap<Store, ReturnType<typeof createLucia>>()
-
-async function useLucia() {
+/**
+ * Looks a session up by its id (the token's hash) through Lucia's adapter. Lucia's own
+ * validateSession slides without a cap, so the lifetime rules are applied here, from
+ * session-lifetime.ts: an expired row (idle or past the absolute lifetime) is deleted, with
+ * `expired` recorded as why it ended; a session due to slide gets its new, capped expiry.
+ */
+export async function validateSession(sessionId: string): Promise<SessionValidation> {
   const store = await useStore()
-  let lucia = luciaByStore.get(store)
-  if (!lucia) luciaByStore.set(store, lucia = createLucia(store))
-  return lucia
-}
-
-/** Looks a session up by its id (the token's hash); Lucia deletes it if expired and slides it if old. */
-export async function validateSession(sessionId: string) {
-  const { session, user } = await (await useLucia()).validateSession(sessionId)
-  if (!session) return null
-  return { session: { id: session.id, expiresAt: session.expiresAt }, user: { id: user.id, email: user.email }, extended: session.fresh }
+  const [row, user] = await store.luciaAdapter.getSessionAndUser(sessionId)
+  if (!row || !user) return { state: 'unknown' }
+  const createdAt = store.fromTime((row.attributes as { createdAt: number }).createdAt)
+  const now = Date.now()
+  if (!isSessionActive(createdAt, row.expiresAt, now)) {
+    await store.transaction(async (tx) => {
+      await tx.delete(store.sessionTable).where(eq(store.sessionTable.id, row.id))
+      await recordSessionEnds([row.id], 'expired', tx)
+    })
+    return { state: 'expired' }
+  }
+  const slid = slidExpiry(createdAt, row.expiresAt, now)
+  if (slid) await store.luciaAdapter.updateSessionExpiration(row.id, slid)
+  return {
+    state: 'valid',
+    session: { id: row.id, createdAt, expiresAt: slid ?? effectiveExpiry(createdAt, row.expiresAt) },
+    user: { id: user.id, email: (user.attributes as { email: string }).email },
+    extended: slid !== null,
+  }
 }
 
 /** A new session row and the token that names it; the caller inserts the row. */
 export function newSession(store: Store, userId: string, event: H3Event) {
   const token = generateSessionToken()
   const now = new Date(Math.floor(Date.now() / 1000) * 1000)
-  const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000)
+  const expiresAt = initialExpiry(now)
   const row: typeof store.sessionTable.$inferInsert = {
     id: hashSessionToken(token),
     userId,
@@ -57,7 +61,7 @@ export function newSession(store: Store, userId: string, event: H3Event) {
     expiresAt: store.toTime(expiresAt),
     userAgent: getRequestHeader(event, 'user-agent')?.slice(0, 256) ?? null,
   }
-  return { token, row, expiresAt }
+  return { token, row, createdAt: now, expiresAt }
 }
 
 /**
@@ -68,14 +72,14 @@ export function newSession(store: Store, userId: string, event: H3Event) {
 export async function endSession(sessionId: string): Promise<boolean> {
   const store = await useStore()
   const [deleted] = await deleteSessionStatement(store).execute({ sessionId })
-  return deleted !== undefined && store.fromTime(deleted.expiresAt).getTime() > Date.now()
+  return deleted !== undefined && isSessionActive(store.fromTime(deleted.createdAt), store.fromTime(deleted.expiresAt))
 }
 
 function prepareDeleteSession({ db, sessionTable }: Store) {
   return db
     .delete(sessionTable)
     .where(eq(sessionTable.id, sql.placeholder('sessionId')))
-    .returning({ expiresAt: sessionTable.expiresAt })
+    .returning({ createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt })
     .prepare()
 }
 
@@ -92,9 +96,46 @@ function deleteSessionStatement(store: Store) {
   return statement
 }
 
-/** The signed-in user and session, or a 401. */
+/**
+ * The signed-in user and session, or a 401. When the cookie named a session that was ended
+ * (revoked, logged out everywhere, expired…), the 401 says why in `data.reason`.
+ */
 export function requireSession(event: H3Event) {
-  const { user, session } = event.context
-  if (!user || !session) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Not signed in' })
+  const { user, session, sessionEndReason } = event.context
+  if (!user || !session) {
+    throw createError({
+      statusCode: 401,
+      statusMessage: 'Unauthorized',
+      message: 'Not signed in',
+      ...(sessionEndReason ? { data: { reason: sessionEndReason } } : {}),
+    })
+  }
   return { user, session }
+}
+
+/**
+ * The signed-in user and session, if the session is recently authenticated (started less than
+ * NUXT_AUTH_REAUTH_MINUTES ago); otherwise a 403 with `data.reason: "reauthentication-required"`,
+ * which the client answers with POST /api/auth/reauthenticate.
+ */
+export function requireRecentAuthentication(event: H3Event) {
+  const signedIn = requireSession(event)
+  if (!isRecentlyAuthenticated(signedIn.session)) {
+    throw createError({
+      statusCode: 403,
+      statusMessage: 'Forbidden',
+      message: 'Confirm your password to do this',
+      data: { reason: 'reauthentication-required' },
+    })
+  }
+  return signedIn
+}
+
+export function isRecentlyAuthenticated(session: AuthSession, now = Date.now()): boolean {
+  return reauthenticatedUntil(session.createdAt).getTime() > now
+}
+
+/** The wrong-password answer of re-authentication and password change: a 403, never a 401 (a client reads 401 as "signed out"). */
+export function invalidPasswordError() {
+  return createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'The password is not correct', data: { reason: 'invalid-password' } })
 }

@@ -97,7 +97,7 @@ export async function resetPassword(event: H3Event, token: string, newPassword: 
   // Hashed before the transaction: on SQLite it may await only the store's queries.
   const passwordHash = await hashPassword(newPassword)
   const store = await useStore()
-  const { userTable, sessionTable, passwordResetTable, fromTime } = store
+  const { userTable, sessionTable, passwordResetTable } = store
   const now = new Date()
   const result = await store.transaction(async (tx) => {
     const [reset] = await tx
@@ -107,8 +107,7 @@ export async function resetPassword(event: H3Event, token: string, newPassword: 
     if (!reset) return null
     const [user] = await tx.update(userTable).set({ passwordHash }).where(eq(userTable.id, reset.userId)).returning({ id: userTable.id, email: userTable.email })
     if (!user) return null
-    const ended = await tx.delete(sessionTable).where(eq(sessionTable.userId, user.id)).returning({ id: sessionTable.id, expiresAt: sessionTable.expiresAt })
-    await recordSessionEnds(ended.filter(row => fromTime(row.expiresAt) > now).map(row => row.id), 'password-reset', tx)
+    await endAllUserSessions(user.id, 'password-reset', tx)
     const session = newSession(store, user.id, event)
     await tx.insert(sessionTable).values(session.row)
     return { user, session }

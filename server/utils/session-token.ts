@@ -9,7 +9,6 @@ import { generateIdFromEntropySize } from 'lucia'
  */
 
 export const SESSION_COOKIE_NAME = 'auth_session'
-export const SESSION_LIFETIME_SECONDS = 30 * 24 * 60 * 60
 
 /** 25 bytes (200 bits) from the CSPRNG, lower-case base32: exactly 40 characters. */
 const TOKEN_ENTROPY_BYTES = 25
@@ -52,7 +51,7 @@ export function serializeSessionCookie(token: string, expiresAt: Date, options: 
     path: '/',
     secure: options.secure,
     // Rounded up: a session expiring on a whole second, made a moment past one, gets its full
-    // 30 days rather than 30 days less a second (Expires, whole seconds too, says the same).
+    // lifetime rather than a second less (Expires, whole seconds too, says the same).
     maxAge: Math.max(0, Math.ceil((expiresAt.getTime() - now) / 1000)),
     expires: expiresAt,
   })
@@ -82,6 +81,17 @@ export function setSessionCookie(event: H3Event, token: string, expiresAt: Date)
 
 export function setBlankSessionCookie(event: H3Event): void {
   replaceSessionCookieHeader(event, serializeBlankSessionCookie(sessionCookieOptions()))
+}
+
+/**
+ * For a response that ends the caller's own session: the blank cookie, and `Clear-Site-Data:
+ * "storage"` so that the signed-in user's local data goes with the session (ASVS 14.3.1). Not
+ * "cache" (it stalls Chromium for seconds; pages are no-store anyway), not "cookies" (it would
+ * reach every subdomain). server/error.ts drops it again from any error response.
+ */
+export function setSessionEndedHeaders(event: H3Event): void {
+  setBlankSessionCookie(event)
+  setResponseHeader(event, 'clear-site-data', '"storage"')
 }
 
 /** The last word on the session cookie wins: a handler can override what the middleware set. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, desc, eq, gt } from 'drizzle-orm'
+import type { H3Event } from 'h3'
 import type { Store } from '../database/store'
 
 const PUBLIC_ID_PATTERN = /^[0-9a-f]{32}$/
@@ -18,15 +19,23 @@ export function publicSessionId(sessionId: string): string {
   return createHash('sha256').update(`public:${sessionId}`).digest('hex').slice(0, 32)
 }
 
-/** The user's active sessions (expiry in the future), newest first. */
+/** The user's active sessions (within both the idle timeout and the absolute lifetime), newest first. */
 async function activeSessions(userId: string) {
   const { db, sessionTable, toTime, fromTime } = await useStore()
+  const now = new Date()
   const rows = await db
     .select({ id: sessionTable.id, createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt, userAgent: sessionTable.userAgent })
     .from(sessionTable)
-    .where(and(eq(sessionTable.userId, userId), gt(sessionTable.expiresAt, toTime(new Date()))))
+    .where(and(
+      eq(sessionTable.userId, userId),
+      gt(sessionTable.expiresAt, toTime(now)),
+      gt(sessionTable.createdAt, toTime(new Date(now.getTime() - sessionPolicy().absoluteMs))),
+    ))
     .orderBy(desc(sessionTable.createdAt))
-  return rows.map(row => ({ ...row, createdAt: fromTime(row.createdAt), expiresAt: fromTime(row.expiresAt) }))
+  return rows.map((row) => {
+    const createdAt = fromTime(row.createdAt)
+    return { ...row, createdAt, expiresAt: effectiveExpiry(createdAt, fromTime(row.expiresAt)) }
+  })
 }
 
 /** The caller's active sessions for the list: the current one first, then newest first. */
@@ -45,32 +54,74 @@ export async function listSessions(userId: string, currentSessionId: string): Pr
 /**
  * Ends the user's session with this public id, in one DELETE … RETURNING (of concurrent calls,
  * one wins). Returns the ended session's row id, or null when no active session of this user
- * has that id: an unknown id and another user's id look the same.
+ * has that id: an unknown id and another user's id look the same. Another session than the
+ * caller's own is recorded as `revoked` in the same transaction; the caller's own is a logout
+ * and records nothing.
  */
-export async function endUserSession(userId: string, publicId: string): Promise<string | null> {
+export async function endUserSession(userId: string, publicId: string, callerSessionId: string): Promise<string | null> {
   if (!PUBLIC_ID_PATTERN.test(publicId)) return null
   const target = (await activeSessions(userId)).find(row => publicSessionId(row.id) === publicId)
   if (!target) return null
-  const { db, sessionTable, fromTime } = await useStore()
-  const [deleted] = await db
-    .delete(sessionTable)
-    .where(and(eq(sessionTable.id, target.id), eq(sessionTable.userId, userId)))
-    .returning({ expiresAt: sessionTable.expiresAt })
-  return deleted !== undefined && fromTime(deleted.expiresAt).getTime() > Date.now() ? target.id : null
+  const store = await useStore()
+  const { sessionTable, fromTime } = store
+  return store.transaction(async (tx) => {
+    const [deleted] = await tx
+      .delete(sessionTable)
+      .where(and(eq(sessionTable.id, target.id), eq(sessionTable.userId, userId)))
+      .returning({ createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt })
+    if (!deleted || !isSessionActive(fromTime(deleted.createdAt), fromTime(deleted.expiresAt))) return null
+    if (target.id !== callerSessionId) await recordSessionEnds([target.id], 'revoked', tx)
+    return target.id
+  })
 }
 
 /**
- * Ends every session of the user in one statement, the caller's own included. Returns how many
- * of them were active; expired rows of the user go too but are not counted.
+ * Ends every session of the user, the caller's own included, in one transaction with the
+ * record of why (`reason` for the active ones; rows that had expired anyway, `expired`).
+ * Returns the row ids of the sessions that were active.
  */
-export async function endAllUserSessions(userId: string): Promise<number> {
-  const { db, sessionTable, fromTime } = await useStore()
-  const deleted = await db
-    .delete(sessionTable)
-    .where(eq(sessionTable.userId, userId))
-    .returning({ expiresAt: sessionTable.expiresAt })
-  const now = Date.now()
-  return deleted.filter(row => fromTime(row.expiresAt).getTime() > now).length
+export async function endAllUserSessions(userId: string, reason: SessionEndReason, tx?: Store['db']): Promise<string[]> {
+  const store = await useStore()
+  const { sessionTable, fromTime } = store
+  const work = async (db: Store['db']) => {
+    const deleted = await db
+      .delete(sessionTable)
+      .where(eq(sessionTable.userId, userId))
+      .returning({ id: sessionTable.id, createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt })
+    const now = Date.now()
+    const active = deleted.filter(row => isSessionActive(fromTime(row.createdAt), fromTime(row.expiresAt), now)).map(row => row.id)
+    await recordSessionEnds(active, reason, db)
+    await recordSessionEnds(deleted.map(row => row.id).filter(id => !active.includes(id)), 'expired', db)
+    return active
+  }
+  return tx ? work(tx) : store.transaction(work)
+}
+
+/**
+ * Replaces the caller's session by a new one (new token, new row with created_at now; the old
+ * row goes in the same transaction): re-authentication and password change (ASVS 7.2.4).
+ * `alsoInTransaction` runs in that transaction too, before the new row is written. If the old
+ * row is already gone (ended by a concurrent logout, revocation or reset while the password was
+ * being checked), nothing changes and this is the 401 of a session that has ended.
+ */
+export async function rotateSession<T = void>(event: H3Event, userId: string, oldSessionId: string, alsoInTransaction: (tx: Store['db']) => Promise<T> = async () => undefined as T) {
+  const store = await useStore()
+  const session = newSession(store, userId, event)
+  const result = await store.transaction(async (tx) => {
+    const [ended] = await tx.delete(store.sessionTable).where(eq(store.sessionTable.id, oldSessionId)).returning({ id: store.sessionTable.id })
+    if (!ended) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Not signed in' })
+    const extra = await alsoInTransaction(tx)
+    await tx.insert(store.sessionTable).values(session.row)
+    return extra
+  })
+  return { session, result }
+}
+
+/** Why the session with this row id ended, if that was recorded (looked up by its public id). */
+export async function sessionEndReason(sessionId: string): Promise<SessionEndReason | undefined> {
+  const { db, sessionEndTable } = await useStore()
+  const [row] = await db.select({ reason: sessionEndTable.reason }).from(sessionEndTable).where(eq(sessionEndTable.publicId, publicSessionId(sessionId))).limit(1)
+  return row?.reason as SessionEndReason | undefined
 }
 
 export type SessionEndReason = 'revoked' | 'logged-out-everywhere' | 'password-changed' | 'password-reset' | 'account-deleted' | 'expired'

@@ -189,7 +189,8 @@ describe.skipIf(skip)(onBackend('POST /api/auth/password-reset/confirm', skip), 
     const me = await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${cookie.value}` })
     expect(me.status).toBe(200)
     for (const old of [signup.token, other]) {
-      await expectJsonError(await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${old}` }), 401)
+      const ended = await expectJsonError(await call(api.server.url, '/api/auth/me', { cookie: `auth_session=${old}` }), 401)
+      expect(ended.data).toEqual({ reason: 'password-reset' })
       expect(await api.backend.sessionById(sha256Hex(old))).toBeUndefined()
       expect(await api.backend.sessionEndReason(publicIdOfToken(old))).toBe('password-reset')
     }

@@ -6,6 +6,8 @@ import { importServerModule } from '../../scripts/server-modules.mjs'
 import { call, signUpUser, uniqueEmail } from '../support/client'
 import { onBackend, serveBackend } from '../support/server'
 
+const DAY = 24 * 60 * 60 * 1000
+
 const api = await serveBackend()
 const { skip } = api
 
@@ -39,6 +41,21 @@ describe.skipIf(skip)(onBackend('npm run db:cleanup', skip), () => {
     expect(report.batches).toBe(EXPIRED / 100 + 1)
     expect(await api.backend.count('session')).toBe(51)
     expect((await call(api.server.url, '/api/auth/me', { cookie })).status).toBe(200)
+  }, 60_000)
+
+  it('forgets why sessions ended once that is over 30 days old, and remembers it until then', async () => {
+    const before = await api.backend.count('session_end')
+    await api.backend.seedSessionEnds(250, new Date(Date.now() - 31 * DAY))
+    await api.backend.seedSessionEnds(20, new Date(Date.now() - 29 * DAY))
+    const run = spawnSync('npm', ['run', '--silent', 'db:cleanup'], {
+      env: { ...process.env, DATABASE_URL: api.backend.databaseUrl },
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(run.status, run.stderr).toBe(0)
+    const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { sessionEnds: { deleted: number, batches: number } }
+    expect(report.sessionEnds).toMatchObject({ deleted: 250, batches: 3 })
+    expect(await api.backend.count('session_end')).toBe(before + 20)
   }, 60_000)
 
   it('deletes expired throttling counters and leaves live ones alone', async () => {

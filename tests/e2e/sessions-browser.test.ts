@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import axe from 'axe-core'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PASSWORD, uniqueEmail } from '../support/client'
+import { call, PASSWORD, uniqueEmail } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
+import { openDatabase } from '../support/sqlite'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
@@ -223,10 +224,10 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     await desktopPage.waitForURL(u => u.pathname === '/login')
     expect((await desktop.cookies()).find(c => c.name === 'auth_session')).toBeUndefined()
 
-    // The phone learns it when it comes back into view.
+    // The phone learns it, and why, when it comes back into view.
     await phonePage.evaluate(() => window.dispatchEvent(new Event('focus')))
-    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
-    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'logged-out-everywhere')
+    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('You were signed out because you logged out everywhere.')
     await screenshot(phonePage, 'login-ended-375')
   })
 
@@ -252,8 +253,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     const rejected = phonePage.waitForResponse(r => r.request().method() === 'DELETE')
     await phonePage.getByRole('button', { name: /^Log out Chrome 126 on macOS/ }).click()
     expect((await rejected).status()).toBe(401)
-    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
-    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'revoked')
+    await expect.poll(() => phonePage.getByRole('status').innerText()).toBe('You were signed out because this session was ended from another device.')
     // The desktop was not touched.
     await open(desktopPage, '/account')
     expect(pathOf(desktopPage)).toBe('/account')
@@ -312,8 +313,8 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
 
     expect(pathOf(page)).toBe('/')
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
-    await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === '1')
-    await expect.poll(() => page.getByRole('status').innerText()).toBe('Your session has ended. Please log in again.')
+    await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'logged-out-everywhere')
+    await expect.poll(() => page.getByRole('status').innerText()).toBe('You were signed out because you logged out everywhere.')
   })
 
   it('saves screenshots of /login and /signup on a phone and on a desktop', async () => {
@@ -449,11 +450,15 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
         'a: Auth core',
         `button: Log out ${PHONE.name}`,
         'button: Log out everywhere',
+        'input: Current password',
+        'input: New password',
+        'button: Change password',
+        'button: Delete account',
       ])
       for (const control of controls) expect(control, control.name).toMatchObject({ focusVisible: true })
 
       // Space on "Log out everywhere" asks first; focus goes to Cancel, and Enter there goes back.
-      await page.keyboard.press('Shift+Tab')
+      for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+Tab')
       expect(await focused(page)).toEqual({ name: 'Log out everywhere', focusVisible: true })
       await page.keyboard.press('Space')
       await expect.poll(() => page.getByRole('group', { name: /are you sure/i }).count()).toBe(1)
@@ -473,5 +478,193 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
       await page.keyboard.press('Enter')
       await expect.poll(() => sessionItems(page).count()).toBe(1)
     })
+  })
+})
+
+/**
+ * Recent authentication in the browser. The 10-minute window is passed by seeding: the user's
+ * sessions get a created_at 11 minutes back, straight in the server's SQLite file (what a
+ * shortened NUXT_AUTH_REAUTH_MINUTES plus waiting would do, without the wait).
+ */
+describe.skipIf(!haveChromium)('recent authentication and account flows in Chromium', () => {
+  function makeStale(email: string) {
+    const db = openDatabase(server!.dbPath)
+    try {
+      db.prepare('update session set created_at = created_at - 660 where user_id = (select id from user where email = ?)').run(email)
+    }
+    finally {
+      db.close()
+    }
+  }
+
+  const prompt = (page: Page) => page.getByRole('group', { name: /confirm it’s you/i })
+  const focusedLabel = (page: Page) => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent?.trim() ?? document.activeElement?.textContent?.trim())
+  const notice = (page: Page) => page.getByRole('status').innerText()
+
+  it('"Log out everywhere" on a stale session asks for the password in place, by keyboard; Escape changes nothing; then it works and the other device lands on /login saying why', async () => {
+    const { page, email } = await signUp(await newDevice(DESKTOP))
+    const phonePage = await logIn(await newDevice(PHONE), email)
+    makeStale(email)
+    await open(page, '/account')
+
+    await page.getByRole('button', { name: 'Log out everywhere' }).click()
+    // Focus is on Cancel; Shift+Tab to Confirm and Enter.
+    await page.keyboard.press('Shift+Tab')
+    const refused = page.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/logout-all')
+    await page.keyboard.press('Enter')
+    expect((await refused).status()).toBe(403)
+    await expect.poll(() => prompt(page).count()).toBe(1)
+    // Focus moved into the prompt, on its password field.
+    expect(await focusedLabel(page)).toBe('Your password')
+    await screenshot(page, 'account-reauth-1280')
+
+    // A wrong password: said inline, focus stays in the field.
+    await page.keyboard.type('not my password')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => prompt(page).getByRole('alert').innerText()).toBe('That password is not correct.')
+    expect(await focusedLabel(page)).toBe('Your password')
+
+    // Escape: the prompt goes, focus goes back to Confirm, nothing ended.
+    await page.keyboard.press('Escape')
+    await expect.poll(() => prompt(page).count()).toBe(0)
+    expect(await focusedLabel(page)).toBe('Confirm')
+    expect(await sessionItems(page).count()).toBe(2)
+
+    // Again, with the right password: re-authentication, then the action itself.
+    await page.keyboard.press('Enter')
+    await expect.poll(() => prompt(page).count()).toBe(1)
+    await page.keyboard.type(PASSWORD)
+    const reauthenticated = page.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/reauthenticate')
+    const done = page.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/logout-all' && r.status() === 200)
+    await page.keyboard.press('Enter')
+    expect((await reauthenticated).status()).toBe(200)
+    expect(await (await done).json()).toEqual({ ended: 2 })
+    await page.waitForURL(u => u.pathname === '/login')
+
+    await phonePage.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'logged-out-everywhere')
+    await expect.poll(() => notice(phonePage)).toBe('You were signed out because you logged out everywhere.')
+  })
+
+  it('ending another device from a stale session: Cancel leaves it as it was, the password then ends it; that device\'s next page load says why', async () => {
+    const { page, email } = await signUp(await newDevice(DESKTOP))
+    const phonePage = await logIn(await newDevice(PHONE), email)
+    makeStale(email)
+    await open(page, '/account')
+
+    const endPhone = page.getByRole('button', { name: /^Log out Safari 17 on iOS 17\.5/ })
+    await endPhone.click()
+    await expect.poll(() => prompt(page).count()).toBe(1)
+    expect(await focusedLabel(page)).toBe('Your password')
+    await prompt(page).getByRole('button', { name: 'Cancel' }).click()
+    await expect.poll(() => prompt(page).count()).toBe(0)
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toMatch(/^Log out Safari/)
+    expect(await sessionItems(page).count()).toBe(2)
+
+    await endPhone.click()
+    await page.getByLabel('Your password', { exact: true }).fill(PASSWORD)
+    const ended = page.waitForResponse(r => r.request().method() === 'DELETE' && r.status() === 200)
+    await prompt(page).getByRole('button', { name: 'Continue' }).click()
+    await ended
+    await expect.poll(() => sessionItems(page).count()).toBe(1)
+    expect(pathOf(page)).toBe('/account')
+
+    // The phone reloads: the server-rendered redirect carries the reason.
+    await open(phonePage, '/account')
+    expect(pathOf(phonePage)).toBe('/login')
+    expect(new URL(phonePage.url()).searchParams.get('ended')).toBe('revoked')
+    await expect.poll(() => notice(phonePage)).toBe('You were signed out because this session was ended from another device.')
+  })
+
+  it('a re-authentication in one tab replaces the cookie without signing the browser\'s other tabs out, even a request that went out with the old cookie', async () => {
+    const context = await newDevice()
+    const { page: first } = await signUp(context)
+    const second = await open(await context.newPage(), '/')
+    const oldToken = (await context.cookies()).find(c => c.name === 'auth_session')!.value
+
+    const reauth = await first.evaluate(async password => (await fetch('/api/auth/reauthenticate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) })).status, PASSWORD)
+    expect(reauth).toBe(200)
+    expect((await context.cookies()).find(c => c.name === 'auth_session')!.value).not.toBe(oldToken)
+
+    // The second tab's background re-check gets what the server answers a request that went
+    // out with the cookie from before the rotation (as one in flight during it would): a 401,
+    // which must not sign it (or the first) out.
+    const beforeRotation = await call(server!.url, '/api/auth/me', { cookie: `auth_session=${oldToken}` })
+    expect(beforeRotation.status).toBe(401)
+    const body = await beforeRotation.text()
+    await second.route('**/api/auth/me', route => route.fulfill({ status: 401, contentType: 'application/json', body }), { times: 1 })
+    const stale = second.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/me' && r.status() === 401)
+    const confirmed = second.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/me' && r.status() === 200)
+    await second.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await stale
+    await confirmed
+    expect(pathOf(second)).toBe('/')
+    expect(pathOf(first)).toBe('/')
+    await open(second, '/account')
+    expect(pathOf(second)).toBe('/account')
+    await open(first, '/')
+    expect(pathOf(first)).toBe('/')
+  })
+
+  it('a password change in one browser signs the other out, which says why; this one stays signed in', async () => {
+    const { page, email } = await signUp(await newDevice(DESKTOP))
+    const phonePage = await logIn(await newDevice(PHONE), email)
+    await open(page, '/account')
+    await expect.poll(() => sessionItems(page).count()).toBe(2)
+
+    // Errors first: a wrong current password, inline.
+    await page.getByLabel('Current password').fill('not my password')
+    await page.getByLabel('New password').fill('a brand new passphrase')
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await expect.poll(() => page.locator('.change-password .field-error').innerText()).toBe('The current password is not correct.')
+    expect(await focusedLabel(page)).toBe('Current password')
+
+    await page.getByLabel('Current password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await expect.poll(() => page.locator('.change-password [role="status"]').innerText()).toBe('Password changed. 1 other session was signed out.')
+    await expect.poll(() => sessionItems(page).count()).toBe(1)
+    await screenshot(page, 'account-password-changed-1280')
+
+    await phonePage.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'password-changed')
+    await expect.poll(() => notice(phonePage)).toBe('You were signed out because your password was changed.')
+
+    // This browser is still signed in, on the rotated cookie.
+    await open(page, '/account')
+    expect(pathOf(page)).toBe('/account')
+  })
+
+  it('deletes the account after a confirmation naming the email and the password; every tab and device lands on /login saying so', async () => {
+    const desktop = await newDevice(DESKTOP)
+    const { page, email } = await signUp(desktop)
+    const otherTab = await open(await desktop.newPage(), '/')
+    const phonePage = await logIn(await newDevice(PHONE), email)
+    makeStale(email)
+    await open(page, '/account')
+
+    await page.getByRole('button', { name: 'Delete account' }).click()
+    const question = page.getByRole('group', { name: /delete the account/i })
+    await expect.poll(() => question.innerText()).toContain(`Delete the account ${email}?`)
+    expect(await focusedLabel(page)).toBe('Cancel')
+    await page.getByRole('button', { name: 'Delete my account' }).click()
+    await expect.poll(() => prompt(page).count()).toBe(1)
+    await page.keyboard.type(PASSWORD)
+    const deleted = page.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/account' && r.status() === 200)
+    await page.keyboard.press('Enter')
+    await deleted
+    await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'account-deleted')
+    await expect.poll(() => notice(page)).toBe('You were signed out because your account was deleted.')
+
+    // The other tab hears it over the channel, the phone at its next check.
+    await otherTab.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'account-deleted')
+    await phonePage.evaluate(() => window.dispatchEvent(new Event('focus')))
+    await phonePage.waitForURL(u => u.pathname === '/login' && u.searchParams.get('ended') === 'account-deleted')
+    await expect.poll(() => notice(phonePage)).toBe('You were signed out because your account was deleted.')
+
+    // The account is gone: its password no longer logs in.
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await expect.poll(() => page.getByRole('alert').innerText()).toBe('Invalid email or password')
   })
 })

@@ -34,9 +34,12 @@ export interface TestBackend {
   databaseUrl: string
   sessionById: (id: string) => Promise<SessionRow | undefined>
   setSessionExpiry: (id: string, expiresAt: Date) => Promise<void>
+  /** Moves a session's created_at (and with it its absolute lifetime and recent authentication). */
   setSessionCreatedAt: (id: string, createdAt: Date) => Promise<void>
+  /** Every session_end row: why sessions ended, by public id. */
+  sessionEnds: () => Promise<Array<{ publicId: string, reason: string, endedAt: Date }>>
   userById: (id: string) => Promise<{ email: string, passwordHash: string } | undefined>
-  count: (table: 'user' | 'session' | 'rate_limit' | 'security_event' | 'password_reset') => Promise<number>
+  count: (table: 'user' | 'session' | 'session_end' | 'rate_limit' | 'security_event' | 'password_reset') => Promise<number>
   /** The user's stored security events, oldest first. */
   securityEvents: (userId: string) => Promise<SecurityEventRow[]>
   /** Inserts `count` security events of a user directly, all made at `createdAt`, in one transaction. */
@@ -50,6 +53,8 @@ export interface TestBackend {
   seedSessions: (userId: string, count: number, expiresAt: Date) => Promise<void>
   /** Inserts `count` throttling counters directly, all expiring at `expire`. */
   seedRateLimits: (count: number, expire: Date) => Promise<void>
+  /** Inserts `count` session_end rows directly (random public ids, reason `revoked`), all ended at `endedAt`. */
+  seedSessionEnds: (count: number, endedAt: Date) => Promise<void>
   /** The query plan of a statement (not run), as text. */
   explain: (query: { sql: string, params: unknown[] }) => Promise<string>
   /** Every stored row of every table, as text, to search for what must not be there. */
@@ -120,6 +125,8 @@ function createSqliteBackend(): TestBackend {
     setSessionCreatedAt: async (id, createdAt) => {
       db().prepare('update session set created_at = ? where id = ?').run(Math.floor(createdAt.getTime() / 1000), id)
     },
+    sessionEnds: async () => (db().prepare('select public_id, reason, ended_at from session_end').all() as Array<{ public_id: string, reason: string, ended_at: number }>)
+      .map(row => ({ publicId: row.public_id, reason: row.reason, endedAt: new Date(row.ended_at * 1000) })),
     userById: async (id) => {
       const row = db().prepare('select email, password_hash from user where id = ?').get(id) as { email: string, password_hash: string } | undefined
       return row && { email: row.email, passwordHash: row.password_hash }
@@ -154,6 +161,12 @@ function createSqliteBackend(): TestBackend {
       const seed = randomBytes(8).toString('hex')
       db().transaction(() => {
         for (let i = 0; i < count; i++) insert.run(`${seed}-${i}`, userId, expires, expires - 60)
+      })()
+    },
+    seedSessionEnds: async (count, endedAt) => {
+      const insert = db().prepare('insert into session_end (public_id, reason, ended_at) values (?, \'revoked\', ?)')
+      db().transaction(() => {
+        for (let i = 0; i < count; i++) insert.run(randomBytes(16).toString('hex'), Math.floor(endedAt.getTime() / 1000))
       })()
     },
     seedRateLimits: async (count, expire) => {
@@ -230,6 +243,8 @@ async function createPostgresBackend(): Promise<TestBackend> {
     setSessionCreatedAt: async (id, createdAt) => {
       await sql`update session set created_at = ${createdAt} where id = ${id}`
     },
+    sessionEnds: async () => (await sql`select public_id, reason, ended_at from session_end`)
+      .map(row => ({ publicId: row.public_id as string, reason: row.reason as string, endedAt: row.ended_at as Date })),
     userById: async (id) => {
       const [row] = await sql`select email, password_hash from "user" where id = ${id}`
       return row && { email: row.email as string, passwordHash: row.password_hash as string }
@@ -262,6 +277,10 @@ async function createPostgresBackend(): Promise<TestBackend> {
         select ${seed} || '-' || i, ${userId}, ${expiresAt}, ${expiresAt}::timestamptz - interval '1 minute'
         from generate_series(1, ${count}) as i`
       await sql`analyze session`
+    },
+    seedSessionEnds: async (count, endedAt) => {
+      await sql`insert into session_end (public_id, reason, ended_at)
+        select md5(random()::text || i), 'revoked', ${endedAt} from generate_series(1, ${count}) as i`
     },
     seedRateLimits: async (count, expire) => {
       const seed = randomBytes(8).toString('hex')

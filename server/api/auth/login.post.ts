@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  const credentials = await readCredentials(event)
+  const credentials = await readLoginCredentials(event)
   const attempt = await startLoginAttempt(event, credentials.email).catch(error => loginRefused(event, credentials.email, error))
   const result = await logIn(event, credentials)
   // One answer for an unknown email and a wrong password: no user enumeration.

@@ -1,8 +1,11 @@
-/** Ends every session of the caller, this one included: 200 `{ ended: N }` and a blank cookie. */
+/**
+ * Ends every session of the caller, this one included, each recorded as `logged-out-everywhere`:
+ * 200 `{ ended: N }`, a blank cookie and Clear-Site-Data. Needs recent authentication.
+ */
 export default defineEventHandler(async (event) => {
-  const { user, session } = requireSession(event)
-  const ended = await endAllUserSessions(user.id)
+  const { user, session } = requireRecentAuthentication(event)
+  const ended = await endAllUserSessions(user.id, 'logged-out-everywhere')
   await emitAuthEvent(event, 'logout-all', { userId: user.id, sessionId: session.id })
-  setBlankSessionCookie(event)
-  return { ended }
+  setSessionEndedHeaders(event)
+  return { ended: ended.length }
 })

@@ -4,6 +4,6 @@ export default defineEventHandler(async (event) => {
   const ended = await endSession(sessionId)
   // A log line only: logout stays one statement (no user lookup, no event row).
   if (ended) await emitAuthEvent(event, 'logout', { sessionId })
-  setBlankSessionCookie(event)
+  setSessionEndedHeaders(event)
   return ended
 })

@@ -1,10 +1,11 @@
-import { runCleanup, SECURITY_EVENT_RETENTION_DAYS } from '../../database/cleanup'
+import { runCleanup, SECURITY_EVENT_RETENTION_DAYS, SESSION_END_RETENTION_DAYS } from '../../database/cleanup'
 
 const WHAT = {
   sessions: 'expired sessions',
   securityEvents: `security events older than ${SECURITY_EVENT_RETENTION_DAYS} days`,
   rateLimits: 'expired throttling counters',
   passwordResets: 'expired password-reset tokens',
+  sessionEnds: `reasons of sessions ended over ${SESSION_END_RETENTION_DAYS} days ago`,
 } as const
 
 /** Scheduled in nuxt.config.ts (nitro.scheduledTasks); `npm run db:cleanup` runs the same work. */
