@@ -26,7 +26,7 @@ CREATE INDEX session_expires_at_idx ON session (expires_at);`
 
 /** The server's pragmas (server/database/sqlite.ts) and the variants tried. */
 const VARIANTS = {
-  'server as of now': { rowid: true, pragmas: [] },
+  'rowid table (server pragmas)': { rowid: true, pragmas: [] },
   'cache_size 64 MB': { rowid: true, pragmas: ['cache_size = -65536'] },
   'mmap_size 1 GB': { rowid: true, pragmas: ['mmap_size = 1073741824'] },
   'WITHOUT ROWID': { rowid: false, pragmas: [] },
@@ -34,7 +34,7 @@ const VARIANTS = {
   'WITHOUT ROWID + mmap 1 GB': { rowid: false, pragmas: ['mmap_size = 1073741824'] },
   // Group commit: this many deletes to a transaction, as concurrent logouts would share one.
   'group commit of 10': { rowid: true, pragmas: [], group: 10 },
-  'group commit of 10, WITHOUT ROWID': { rowid: false, pragmas: [], group: 10 },
+  'group commit of 10 (WITHOUT ROWID)': { rowid: false, pragmas: [], group: 10 },
 }
 const only = process.env.BENCH_VARIANTS?.split(',')
 

@@ -7,8 +7,6 @@ export const userTable = sqliteTable('user', {
   createdAt: integer('created_at').notNull(),
 })
 
-// WITHOUT ROWID since migration 0003 (written by hand: drizzle cannot declare it), so that the
-// primary key is the table: a logout deletes from three B-trees instead of four.
 export const sessionTable = sqliteTable('session', {
   // Lower-case hex SHA-256 of the cookie token: the token itself is never stored.
   id: text('id').primaryKey(),

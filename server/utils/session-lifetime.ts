@@ -19,10 +19,16 @@ export interface SessionPolicy {
   reauthMs: number
 }
 
-/** Read from the config as it was at start (see server/middleware/1.api-guard.ts for why not per event). */
+let policy: SessionPolicy | undefined
+
+/**
+ * Read from the config as it was at start (see server/middleware/1.api-guard.ts for why not per
+ * event), once: every validation asks for it several times.
+ */
 export function sessionPolicy(): SessionPolicy {
+  if (policy) return policy
   const { sessionIdleDays, sessionAbsoluteDays, reauthMinutes } = useRuntimeConfig().auth
-  return { idleMs: Number(sessionIdleDays) * DAY_MS, absoluteMs: Number(sessionAbsoluteDays) * DAY_MS, reauthMs: Number(reauthMinutes) * 60_000 }
+  return policy = { idleMs: Number(sessionIdleDays) * DAY_MS, absoluteMs: Number(sessionAbsoluteDays) * DAY_MS, reauthMs: Number(reauthMinutes) * 60_000 }
 }
 
 /** The last moment a session may live: its created_at plus the absolute lifetime. */
