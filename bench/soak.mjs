@@ -75,6 +75,17 @@ async function signInClients(count) {
  */
 function requestOf(kind, clients) {
   const any = () => clients[Math.floor(Math.random() * clients.length)]
+  // A client's requests in flight, so that a logout never races its own /me (which would
+  // rightly answer 401): logout takes a client with none, and takes it out of the pool first.
+  const using = async (client, work) => {
+    client.inFlight = (client.inFlight ?? 0) + 1
+    try {
+      return await work(client)
+    }
+    finally {
+      client.inFlight--
+    }
+  }
   switch (kind) {
     case 'signup':
       return async () => {
@@ -93,24 +104,25 @@ function requestOf(kind, clients) {
     case 'logout':
       return async () => {
         // Never the last few: the other requests need signed-in clients.
-        if (clients.length < 10) return { ok: true, skipped: true }
-        const [client] = clients.splice(Math.floor(Math.random() * clients.length), 1)
+        const idle = clients.findIndex(client => !client.inFlight)
+        if (clients.length < 10 || idle === -1) return { ok: true, skipped: true }
+        const [client] = clients.splice(idle, 1)
         const response = await send('POST', '/api/auth/logout', { cookie: client.cookie })
         return { ok: response.status === 200 && response.body === 'true', response }
       }
     case 'me':
       return async () => {
-        const response = await send('GET', '/api/auth/me', { cookie: any().cookie })
+        const response = await using(any(), client => send('GET', '/api/auth/me', { cookie: client.cookie }))
         return { ok: response.status === 200, response }
       }
     case 'page':
       return async () => {
-        const response = await send('GET', '/', { cookie: any().cookie })
+        const response = await using(any(), client => send('GET', '/', { cookie: client.cookie }))
         return { ok: response.status === 200 && response.body.includes('Signed in as'), response }
       }
     case 'sessions':
       return async () => {
-        const response = await send('GET', '/api/auth/sessions', { cookie: any().cookie })
+        const response = await using(any(), client => send('GET', '/api/auth/sessions', { cookie: client.cookie }))
         return { ok: response.status === 200, response }
       }
   }
