@@ -37,8 +37,23 @@ const PASSWORD = 'soak password, long enough'
 const log = message => console.error(`[soak] ${message}`)
 let accounts = 0
 
-/** One request over the shared keep-alive agent: `{ status, cookie, body }`. */
-function send(method, path, { cookie, body } = {}) {
+/**
+ * One request over the shared keep-alive agent: `{ status, cookie, body }`. A request sent on a
+ * kept-alive socket just as the server closed it for idleness (its keep-alive timeout) fails
+ * with ECONNRESET before the server saw it; it is sent again once, as Node's documentation
+ * advises (`request.reusedSocket`) and browsers do.
+ */
+async function send(method, path, options = {}) {
+  try {
+    return await sendOnce(method, path, options)
+  }
+  catch (error) {
+    if (error.code !== 'ECONNRESET' || !error.reusedSocket) throw error
+    return sendOnce(method, path, options)
+  }
+}
+
+function sendOnce(method, path, { cookie, body } = {}) {
   return new Promise((resolve, reject) => {
     const headers = { ...(cookie && { cookie }), ...(body && { 'content-type': 'application/json' }) }
     const req = request(new URL(path, server.url), { method, headers, agent }, (res) => {
@@ -47,7 +62,7 @@ function send(method, path, { cookie, body } = {}) {
       res.on('data', chunk => (text += chunk))
       res.on('end', () => resolve({ status: res.statusCode, cookie: res.headers['set-cookie']?.[0]?.split(';', 1)[0], body: text }))
     })
-    req.on('error', reject)
+    req.on('error', error => reject(Object.assign(error, { reusedSocket: req.reusedSocket })))
     req.end(body && JSON.stringify(body))
   })
 }
