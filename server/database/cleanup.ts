@@ -1,4 +1,5 @@
 import { inArray, lte } from 'drizzle-orm'
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Store } from './store'
 
 export interface CleanupReport {
@@ -27,46 +28,38 @@ export function deleteExpiredSessions(store: Store, { batchSize = 100, now = new
 
 /** One batch: up to `batchSize` sessions expired at `now`, deleted; the query is its own so its plan can be checked. */
 export function deleteExpiredBatch({ db, sessionTable, toTime }: Store, now: Date, batchSize: number) {
-  const batch = db.select({ id: sessionTable.id }).from(sessionTable).where(lte(sessionTable.expiresAt, toTime(now))).limit(batchSize)
-  return db.delete(sessionTable).where(inArray(sessionTable.id, batch)).returning({ id: sessionTable.id })
+  return deleteBatchUpTo(db, sessionTable, sessionTable.id, sessionTable.expiresAt, toTime(now), batchSize)
 }
 
 /** Deletes expired throttling counters (rate_limit.expire is epoch milliseconds in both dialects), likewise in batches. */
-export function deleteExpiredRateLimits(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, rateLimitTable } = store
-  return deleteInBatches(batchSize, async () => {
-    const batch = db.select({ key: rateLimitTable.key }).from(rateLimitTable).where(lte(rateLimitTable.expire, now.getTime())).limit(batchSize)
-    return (await db.delete(rateLimitTable).where(inArray(rateLimitTable.key, batch)).returning({ key: rateLimitTable.key })).length
-  })
+export function deleteExpiredRateLimits({ db, rateLimitTable }: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  return deleteInBatches(batchSize, async () => (await deleteBatchUpTo(db, rateLimitTable, rateLimitTable.key, rateLimitTable.expire, now.getTime(), batchSize)).length)
 }
 
 /** Deletes security events older than the retention period, in batches as above (index on created_at). */
-export function deleteOldSecurityEvents(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, securityEventTable, toTime } = store
+export function deleteOldSecurityEvents({ db, securityEventTable, toTime }: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const cutoff = toTime(new Date(now.getTime() - SECURITY_EVENT_RETENTION_DAYS * DAY_MS))
-  return deleteInBatches(batchSize, async () => {
-    const batch = db.select({ id: securityEventTable.id }).from(securityEventTable).where(lte(securityEventTable.createdAt, cutoff)).limit(batchSize)
-    return (await db.delete(securityEventTable).where(inArray(securityEventTable.id, batch)).returning({ id: securityEventTable.id })).length
-  })
+  return deleteInBatches(batchSize, async () => (await deleteBatchUpTo(db, securityEventTable, securityEventTable.id, securityEventTable.createdAt, cutoff, batchSize)).length)
 }
 
 /** Deletes expired password-reset tokens, in batches as above (index on expires_at). */
-export function deleteExpiredPasswordResets(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, passwordResetTable, toTime } = store
-  return deleteInBatches(batchSize, async () => {
-    const batch = db.select({ id: passwordResetTable.id }).from(passwordResetTable).where(lte(passwordResetTable.expiresAt, toTime(now))).limit(batchSize)
-    return (await db.delete(passwordResetTable).where(inArray(passwordResetTable.id, batch)).returning({ id: passwordResetTable.id })).length
-  })
+export function deleteExpiredPasswordResets({ db, passwordResetTable, toTime }: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
+  return deleteInBatches(batchSize, async () => (await deleteBatchUpTo(db, passwordResetTable, passwordResetTable.id, passwordResetTable.expiresAt, toTime(now), batchSize)).length)
 }
 
 /** Forgets why sessions ended once that is older than the retention period, in batches as above (index on ended_at). */
-export function deleteOldSessionEnds(store: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
-  const { db, sessionEndTable, toTime } = store
+export function deleteOldSessionEnds({ db, sessionEndTable, toTime }: Store, { batchSize = 100, now = new Date() } = {}): Promise<CleanupReport> {
   const cutoff = toTime(new Date(now.getTime() - SESSION_END_RETENTION_DAYS * DAY_MS))
-  return deleteInBatches(batchSize, async () => {
-    const batch = db.select({ publicId: sessionEndTable.publicId }).from(sessionEndTable).where(lte(sessionEndTable.endedAt, cutoff)).limit(batchSize)
-    return (await db.delete(sessionEndTable).where(inArray(sessionEndTable.publicId, batch)).returning({ publicId: sessionEndTable.publicId })).length
-  })
+  return deleteInBatches(batchSize, async () => (await deleteBatchUpTo(db, sessionEndTable, sessionEndTable.publicId, sessionEndTable.endedAt, cutoff, batchSize)).length)
+}
+
+/**
+ * One batch of any of the above: up to `batchSize` rows of `table` whose `time` is at most
+ * `cutoff` (a range scan of that column's index), deleted by their `key`.
+ */
+function deleteBatchUpTo(db: Store['db'], table: SQLiteTable, key: SQLiteColumn, time: SQLiteColumn, cutoff: number, batchSize: number) {
+  const batch = db.select({ key }).from(table).where(lte(time, cutoff)).limit(batchSize)
+  return db.delete(table).where(inArray(key, batch)).returning({ key })
 }
 
 /** Every cleanup, one after the other: what the scheduled task and `npm run db:cleanup` run. */

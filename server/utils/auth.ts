@@ -75,6 +75,15 @@ export async function endSession(sessionId: string): Promise<boolean> {
   return deleted !== undefined && isSessionActive(store.fromTime(deleted.createdAt), store.fromTime(deleted.expiresAt))
 }
 
+/**
+ * A request that starts a new session (log-in, password reset) replaces the session the
+ * browser's cookie named, if any: it is ended rather than left orphaned.
+ */
+export async function endReplacedSession(event: H3Event): Promise<void> {
+  const previous = readSessionCookie(event)
+  if (previous.state === 'present') await endSession(previous.sessionId)
+}
+
 function prepareDeleteSession({ db, sessionTable }: Store) {
   return db
     .delete(sessionTable)

@@ -1,23 +1,13 @@
-import { createHash } from 'node:crypto'
 import { and, eq, gt } from 'drizzle-orm'
 import type { H3Event } from 'h3'
-import { generateIdFromEntropySize } from 'lucia'
 
 /**
- * Password reset by email (contract: "Password reset by email"). The token is mailed and never
- * stored: its row's id is the token's SHA-256, as for sessions. A token lasts 30 minutes, works
- * once, and a new one replaces the user's earlier ones.
+ * Password reset by email (contract: "Password reset by email"). The token (session-token.ts)
+ * is mailed and never stored: its row's id is the token's SHA-256, as for sessions. A token
+ * lasts 30 minutes, works once, and a new one replaces the user's earlier ones.
  */
 
 export const PASSWORD_RESET_LIFETIME_SECONDS = 30 * 60
-
-/** 20 bytes (160 bits) from the CSPRNG, lower-case base32: exactly 32 characters. */
-const TOKEN_ENTROPY_BYTES = 20
-const TOKEN_PATTERN = /^[a-z2-7]{32}$/
-
-function hashResetToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
-}
 
 /**
  * Starts a reset for this email and returns at once, whether or not it has an account: looking
@@ -53,7 +43,7 @@ async function replaceResetToken(email: string) {
   const { db, userTable, passwordResetTable } = store
   const [user] = await db.select({ id: userTable.id }).from(userTable).where(eq(userTable.email, email)).limit(1)
   if (!user) return null
-  const token = generateIdFromEntropySize(TOKEN_ENTROPY_BYTES)
+  const token = generateResetToken()
   const now = new Date()
   const row = {
     id: hashResetToken(token),
@@ -93,7 +83,7 @@ function passwordResetMail(to: string, token: string): Mail {
  * unknown, expired or used token, changing nothing.
  */
 export async function resetPassword(event: H3Event, token: string, newPassword: string) {
-  if (!TOKEN_PATTERN.test(token)) return null
+  if (!isResetToken(token)) return null
   // Hashed before the transaction: on SQLite it may await only the store's queries.
   const passwordHash = await hashPassword(newPassword)
   const store = await useStore()
@@ -113,8 +103,7 @@ export async function resetPassword(event: H3Event, token: string, newPassword: 
     return { user, session }
   })
   if (!result) return null
-  // The session this browser had (maybe another account's) is replaced by the new cookie.
-  const previous = readSessionCookie(event)
-  if (previous.state === 'present' && previous.sessionId !== result.session.row.id) await endSession(previous.sessionId)
+  // The session this browser had may be another account's.
+  await endReplacedSession(event)
   return result
 }

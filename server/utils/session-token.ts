@@ -4,8 +4,9 @@ import { parseCookies, type H3Event } from 'h3'
 import { generateIdFromEntropySize } from 'lucia'
 
 /**
- * Everything about the session token lives here: its format, its hash (the only form the
- * database ever sees), and the cookie that carries it.
+ * Everything about the tokens the app hands out lives here: the session token's format, its
+ * hash (the only form the database ever sees) and the cookie that carries it; and the mailed
+ * password-reset token, stored the same way.
  */
 
 export const SESSION_COOKIE_NAME = 'auth_session'
@@ -24,7 +25,28 @@ export function isSessionToken(value: string): boolean {
 
 /** The session row's id: lower-case hex SHA-256 of the token, so a copy of the database yields no usable cookie. */
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
+  return sha256Hex(token)
+}
+
+/** A password-reset token: 20 bytes (160 bits) from the CSPRNG, lower-case base32: exactly 32 characters. */
+const RESET_TOKEN_ENTROPY_BYTES = 20
+const RESET_TOKEN_PATTERN = /^[a-z2-7]{32}$/
+
+export function generateResetToken(): string {
+  return generateIdFromEntropySize(RESET_TOKEN_ENTROPY_BYTES)
+}
+
+export function isResetToken(value: string): boolean {
+  return RESET_TOKEN_PATTERN.test(value)
+}
+
+/** The password_reset row's id, as for sessions: the mailed token itself is never stored. */
+export function hashResetToken(token: string): string {
+  return sha256Hex(token)
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex')
 }
 
 export type SessionCookie

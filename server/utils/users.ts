@@ -43,9 +43,7 @@ export async function logIn(event: H3Event, { email, password }: Credentials) {
   }
   const session = newSession(store, user.id, event)
   await db.insert(sessionTable).values(session.row)
-  // The session this browser had is replaced by the new cookie; end it rather than orphan it.
-  const previous = readSessionCookie(event)
-  if (previous.state === 'present') await endSession(previous.sessionId)
+  await endReplacedSession(event)
   await emitAuthEvent(event, 'login', { userId: user.id, sessionId: session.row.id })
   return { user: { id: user.id, email: user.email }, session }
 }
