@@ -21,6 +21,11 @@ export async function openPostgres(url: string): Promise<Store> {
     // 10 s for their 500 and the pool stayed clogged as long after the database was back
     // (tests/e2e/postgres-faults.test.ts). Raise it for a database that is slow to wake.
     connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT) || 2,
+    // How long a connection that failed waits before it reconnects, in seconds, from the failures
+    // counted across the whole pool. postgres-js's default grows to 10-20 s once the pool has
+    // seen ten, as when an outage resets every connection at once, and the query handed to such
+    // a connection waited that long after the database was back (postgres-faults.test.ts).
+    backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
     // Like SQLite's busy_timeout: a statement waits at most this long for a lock, then fails
     // (a 500 the client can retry) instead of holding the request forever.
     connection: { lock_timeout: 5000 },

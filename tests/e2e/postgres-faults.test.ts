@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { createBackend, type TestBackend } from '../support/backend'
 import { call, PASSWORD, sessionSetCookie, uniqueEmail } from '../support/client'
@@ -75,12 +77,12 @@ async function timed(kind: Answer['kind'], send: () => Promise<Response>): Promi
 const CUT_MS = 3_000
 
 describe.skipIf(skip)(`PostgreSQL faults${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  // Skipped, a known open defect: since throttling, security events and the session work landed
-  // beside this test, about half its runs leave one request (a sign-up, a log-in) without any
-  // answer for 15 s and more after the database is back: a postgres-js 3.4.9 query left pending
-  // across the reconnect (the shape of porsager/postgres#1193), not yet found or fixed. Passing
-  // by chance would hide it; see docs/reliability.md, "Not covered".
-  it.skip('the database cut off for 3 s mid-load: 500s without Set-Cookie or real successes, no hang, service back within 3 s', async () => {
+  // Two defects of postgres-js 3.4.9 made this fail in most runs: its reconnect backoff, grown to
+  // 10-20 s by the cut's resets, left a query without an answer long after the database was back
+  // (the `backoff` option in server/database/postgres.ts), and a query written between a
+  // socket's 'error' and 'close' was resolved by the next connection's start-up, a 200 for a
+  // session never stored (patches/postgres+3.4.9.patch). docs/reliability.md has both.
+  it('the database cut off for 3 s mid-load: 500s without Set-Cookie or real successes, no hang, service back within 3 s', async () => {
     const db = await backend()
     const { proxy: link, url } = await proxy(db.databaseUrl)
     const app = await server(url)
@@ -129,6 +131,11 @@ describe.skipIf(skip)(`PostgreSQL faults${skip ? ` (skipped: ${skip})` : ''}`, (
     const failed = answers.filter(a => a.status === 500)
     expect(failed.length, 'the cut made requests fail').toBeGreaterThan(0)
     // Service is back within 3 s of the database: everything sent after that succeeds.
+    // Nor is a request sent earlier still waiting then: each is answered within 4 s of the
+    // database's return or of its own start (a connection attempt lost in the cut takes
+    // connect_timeout, 2 s, to fail).
+    const answeredLate = answers.filter(a => a.started + a.ms > Math.max(restoredAt, a.started) + 4_000)
+    expect(answeredLate.map(a => `${a.kind} ${a.status} after ${Math.round(a.ms)} ms`), 'answered more than 4 s after the database came back').toEqual([])
     const late = answers.filter(a => a.started >= restoredAt + 3_000)
     expect(late.length).toBeGreaterThan(0)
     expect(late.filter(a => a.status === 500), 'failures 3 s after the database came back').toEqual([])
@@ -147,6 +154,53 @@ describe.skipIf(skip)(`PostgreSQL faults${skip ? ` (skipped: ${skip})` : ''}`, (
     for (const logout of ended) expect(logout.setCookie.join()).toMatch(/Max-Age=0/)
     console.info(`[postgres cut] ${answers.length} requests, ${failed.length} answered 500, slowest ${Math.round(slowest)} ms`)
   }, 60_000)
+
+  // The server's own copy of postgres-js, as patched (patches/postgres+3.4.9.patch): a query sent
+  // while its connection is closing, by a request whose turn comes in between, is failed or run
+  // for real on the next connection, never answered with another's reply, and the next
+  // connection's own writes go out.
+  for (const moment of ['error', 'close'] as const) {
+    it(`the bundled driver never answers a query sent at the socket's '${moment}' with another's reply, and sends the next connection's start-up`, async () => {
+      const { default: bundledPostgres } = await import(resolve('.output/server/node_modules/postgres/src/index.js')) as { default: typeof postgres }
+      const db = await backend()
+      const { proxy: link, url } = await proxy(db.databaseUrl)
+      const target = new URL(url)
+      let sendQuery: (() => void) | undefined
+      const sockets: Socket[] = []
+      // `socket` (the driver's documented hook for its own sockets) is missing from its types.
+      const options = {
+        max: 1,
+        connect_timeout: 2,
+        onnotice: () => {},
+        socket: () => {
+          const socket = connect(Number(target.port), target.hostname)
+          // Before the driver's own listener: the query goes out as the socket closes.
+          if (moment === 'close') socket.once('close', () => sendQuery?.())
+          sockets.push(socket)
+          return socket
+        },
+      }
+      const sql = bundledPostgres(url, options)
+      cleanups.push(() => sql.end({ timeout: 1 }))
+      expect(await sql`select 1 as one`).toEqual([{ one: 1 }])
+
+      const sentWhileClosing = new Promise<unknown>((settle) => {
+        sendQuery = () => {
+          sendQuery = undefined
+          sql`select 2 as two`.then(rows => settle(JSON.stringify(rows)), (error: { code?: string }) => settle(error.code))
+        }
+        // After the driver's own listener: between the socket's 'error' and its 'close'.
+        if (moment === 'error') sockets[0]!.once('error', sendQuery)
+      })
+      const closed = new Promise(resolveClosed => sockets[0]!.once('close', resolveClosed))
+      link.cut()
+      await closed
+      link.restore()
+      // A new connection: its start-up is not taken as the answer above, and it is sent at all.
+      expect(await sql`select 3 as three`).toEqual([{ three: 3 }])
+      expect(['CONNECTION_CLOSED', '[{"two":2}]']).toContain(await sentWhileClosing)
+    }, 10_000)
+  }
 
   it('an unreachable database is a store fault: 500 with the generic body, the detail in the log', async () => {
     // A proxy that is cut before the server starts: every connection is accepted and never answered.
