@@ -21,10 +21,12 @@ export function createSessionAdapter({ db, sessionTable, userTable, toTime, from
       expiresAt: sessionTable.expiresAt,
       createdAt: sessionTable.createdAt,
       userAgent: sessionTable.userAgent,
-      email: userTable.email,
+      // A scalar subquery rather than a join: the same two index lookups, but on SQLite the
+      // join cost 20 µs a lookup against 5.6 µs for this (22 against 10.5 µs at 1M rows;
+      // docs/benchmarks.md). Null only if the user row is gone.
+      email: sql<string | null>`(select ${userTable.email} from ${userTable} where ${userTable.id} = ${sessionTable.userId})`,
     })
     .from(sessionTable)
-    .innerJoin(userTable, eq(userTable.id, sessionTable.userId))
     .where(eq(sessionTable.id, sql.placeholder('sessionId')))
     .prepare()
   const updateExpiration = db
@@ -47,7 +49,7 @@ export function createSessionAdapter({ db, sessionTable, userTable, toTime, from
   return {
     async getSessionAndUser(sessionId): Promise<[DatabaseSession | null, DatabaseUser | null]> {
       const [row] = await sessionAndUser.execute({ sessionId })
-      if (!row) return [null, null]
+      if (!row || row.email === null) return [null, null]
       return [toDatabaseSession(row), { id: row.userId, attributes: { email: row.email } }]
     },
     async updateSessionExpiration(sessionId, expiresAt) {

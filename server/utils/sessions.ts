@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { and, desc, eq, gt } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import type { Store } from '../database/store'
@@ -16,7 +16,7 @@ const PUBLIC_ID_PATTERN = /^[0-9a-f]{32}$/
  * computing it over the caller's sessions, which are few.
  */
 export function publicSessionId(sessionId: string): string {
-  return createHash('sha256').update(`public:${sessionId}`).digest('hex').slice(0, 32)
+  return hash('sha256', `public:${sessionId}`, 'hex').slice(0, 32)
 }
 
 /** The user's active sessions (within both the idle timeout and the absolute lifetime), newest first. */
