@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { H3Event } from 'h3'
 
 /**
@@ -90,6 +90,18 @@ function inlineHashes(markup: string): { scripts: string[], styles: string[] } {
   return { scripts: [...scripts], styles: [...styles] }
 }
 
+/**
+ * Nuxt writes the same few inline scripts and styles on every page, so each one's hash is kept;
+ * the cache is emptied if it ever holds more than a few hundred (content that varies).
+ */
+const sourceByContent = new Map<string, string>()
+
 function sha256Source(content: string): string {
-  return `'sha256-${createHash('sha256').update(content, 'utf8').digest('base64')}'`
+  let source = sourceByContent.get(content)
+  if (source === undefined) {
+    if (sourceByContent.size >= 256) sourceByContent.clear()
+    source = `'sha256-${hash('sha256', content, 'base64')}'`
+    sourceByContent.set(content, source)
+  }
+  return source
 }
