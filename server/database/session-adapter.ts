@@ -4,6 +4,15 @@ import type { Store } from './store'
 
 type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'userTable' | 'toTime' | 'fromTime'>
 
+export interface SessionAdapterOptions {
+  /**
+   * SQLite: runs a synchronous read in one read transaction with the others that arrive in the
+   * same turn of the event loop (server/database/sqlite.ts). Without it (PostgreSQL), the lookup
+   * is sent on its own.
+   */
+  readTogether?: <T>(read: () => T) => Promise<T>
+}
+
 /**
  * Lucia's adapter over prepared drizzle statements, one set per store, for both dialects. The
  * paths every signed-in request takes (the session-and-user lookup, and the slide) are built and
@@ -13,7 +22,7 @@ type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'userTable' | 'toTime' |
  * Session attributes are the row's other columns (createdAt, userAgent), user attributes the
  * email: never the password hash.
  */
-export function createSessionAdapter({ db, sessionTable, userTable, toTime, fromTime }: AdapterStore): Adapter {
+export function createSessionAdapter({ db, sessionTable, userTable, toTime, fromTime }: AdapterStore, { readTogether }: SessionAdapterOptions = {}): Adapter {
   const sessionAndUser = db
     .select({
       id: sessionTable.id,
@@ -29,6 +38,10 @@ export function createSessionAdapter({ db, sessionTable, userTable, toTime, from
     .from(sessionTable)
     .where(eq(sessionTable.id, sql.placeholder('sessionId')))
     .prepare()
+  // On SQLite `all()` runs the statement at once; `execute()` only when awaited.
+  const findSession = readTogether
+    ? (sessionId: string) => readTogether(() => sessionAndUser.all({ sessionId }))
+    : (sessionId: string) => sessionAndUser.execute({ sessionId })
   const updateExpiration = db
     .update(sessionTable)
     .set({ expiresAt: sql.placeholder('expiresAt') as unknown as number })
@@ -48,7 +61,7 @@ export function createSessionAdapter({ db, sessionTable, userTable, toTime, from
 
   return {
     async getSessionAndUser(sessionId): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-      const [row] = await sessionAndUser.execute({ sessionId })
+      const [row] = await findSession(sessionId)
       if (!row || row.email === null) return [null, null]
       return [toDatabaseSession(row), { id: row.userId, attributes: { email: row.email } }]
     },

@@ -46,7 +46,7 @@ export async function openSqlite(path: string): Promise<Store> {
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
       rateLimitTable: schema.rateLimitTable,
-      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }),
+      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }, { readTogether: readsTogether(client) }),
       transaction: work => transaction(client, () => work(db)),
       toTime,
       fromTime,
@@ -88,6 +88,45 @@ function writesToLinkedFile(path: string): { beforeQuery: (query: string) => voi
     },
     close: () => closeSync(fd),
   }
+}
+
+/**
+ * Reads queued in one turn of the event loop, run together in one read transaction at its end
+ * (setImmediate): a statement on its own takes and drops the database's read locks, system calls
+ * that were most of a session lookup's cost under load (docs/benchmarks.md). The batch runs
+ * synchronously, so nothing else on this connection comes in between, and each read settles
+ * with its own result or error. A batch that finds a transaction of this connection already
+ * open (none should span a turn) runs inside it, as each read would on its own.
+ */
+function readsTogether(client: Database.Database): <T>(read: () => T) => Promise<T> {
+  const begin = client.prepare('BEGIN')
+  const commit = client.prepare('COMMIT')
+  let queued: Array<{ read: () => unknown, resolve: (value: unknown) => void, reject: (error: unknown) => void }> = []
+  const runQueued = () => {
+    const batch = queued
+    queued = []
+    const ownTransaction = !client.inTransaction
+    try {
+      if (ownTransaction) begin.run()
+    }
+    catch (error) {
+      for (const { reject } of batch) reject(error)
+      return
+    }
+    for (const { read, resolve, reject } of batch) {
+      try {
+        resolve(read())
+      }
+      catch (error) {
+        reject(error)
+      }
+    }
+    if (ownTransaction && client.inTransaction) commit.run()
+  }
+  return <T>(read: () => T) => new Promise<T>((resolve, reject) => {
+    if (!queued.length) setImmediate(runQueued)
+    queued.push({ read, resolve: resolve as (value: unknown) => void, reject })
+  })
 }
 
 /**

@@ -208,6 +208,19 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
     expect(sessionSetCookie(response)).toBeUndefined()
   })
 
+  // Lookups that arrive together share one read transaction on SQLite (server/database/sqlite.ts):
+  // each request must still get its own user, and no user for a session that does not exist.
+  it('answers many requests at once, each with its own user, and 401 for an unknown session among them', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUpUser(api.server.url)))
+    const unknown = `auth_session=${'a'.repeat(40)}`
+    const requests = Array.from({ length: 5 }, () => [...users.map(({ cookie, user }) => ({ cookie, user })), { cookie: unknown, user: undefined }]).flat()
+    const answers = await Promise.all(requests.map(async ({ cookie }) => {
+      const response = await call(api.server.url, '/api/auth/me', { cookie })
+      return { status: response.status, user: (await response.json() as { user?: unknown }).user }
+    }))
+    expect(answers).toEqual(requests.map(({ user }) => user ? { status: 200, user } : { status: 401, user: undefined }))
+  })
+
   it('answers 401 without a session, and blanks a cookie that names none', async () => {
     const none = await call(api.server.url, '/api/auth/me')
     expect(none.status).toBe(401)
