@@ -46,8 +46,9 @@ export async function openSqlite(path: string): Promise<Store> {
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
       rateLimitTable: schema.rateLimitTable,
-      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }, { readTogether: readsTogether(client) }),
+      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }, { readTogether: runTogether(client, 'BEGIN') }),
       transaction: work => transaction(client, () => work(db)),
+      writeTogether: runTogether(client, 'BEGIN IMMEDIATE'),
       toTime,
       fromTime,
       close: async () => {
@@ -91,41 +92,45 @@ function writesToLinkedFile(path: string): { beforeQuery: (query: string) => voi
 }
 
 /**
- * Reads queued in one turn of the event loop, run together in one read transaction at its end
- * (setImmediate): a statement on its own takes and drops the database's read locks, system calls
- * that were most of a session lookup's cost under load (docs/benchmarks.md). The batch runs
- * synchronously, so nothing else on this connection comes in between, and each read settles
- * with its own result or error. A batch that finds a transaction of this connection already
- * open (none should span a turn) runs inside it, as each read would on its own.
+ * Statements queued in one turn of the event loop, run together in one transaction at its end
+ * (setImmediate): a statement on its own takes and drops the database's locks, system calls that
+ * were most of a session lookup's cost and more than half a logout's under load
+ * (docs/benchmarks.md). `begin` is `BEGIN` for reads and `BEGIN IMMEDIATE` for writes (the write
+ * lock up front, as the app's other transactions take it). The batch runs synchronously, so
+ * nothing else on this connection comes in between. Each statement gets its own result or
+ * error, given once the transaction has committed; if the commit fails, none of it happened and
+ * every statement gets that error. A batch that finds a transaction of this connection already
+ * open (none should span a turn) runs inside it, as each statement would on its own.
  */
-function readsTogether(client: Database.Database): <T>(read: () => T) => Promise<T> {
-  const begin = client.prepare('BEGIN')
+function runTogether(client: Database.Database, begin: 'BEGIN' | 'BEGIN IMMEDIATE'): <T>(statement: () => T) => Promise<T> {
+  const beginStatement = client.prepare(begin)
   const commit = client.prepare('COMMIT')
-  let queued: Array<{ read: () => unknown, resolve: (value: unknown) => void, reject: (error: unknown) => void }> = []
+  let queued: Array<{ run: () => unknown, resolve: (value: unknown) => void, reject: (error: unknown) => void }> = []
   const runQueued = () => {
     const batch = queued
     queued = []
     const ownTransaction = !client.inTransaction
     try {
-      if (ownTransaction) begin.run()
+      if (ownTransaction) beginStatement.run()
+      const outcomes = batch.map(({ run }) => {
+        try {
+          return { ok: true, value: run() }
+        }
+        catch (error) {
+          return { ok: false, value: error }
+        }
+      })
+      if (ownTransaction) commit.run()
+      batch.forEach(({ resolve, reject }, i) => outcomes[i]!.ok ? resolve(outcomes[i]!.value) : reject(outcomes[i]!.value))
     }
     catch (error) {
+      if (ownTransaction && client.inTransaction) client.exec('ROLLBACK')
       for (const { reject } of batch) reject(error)
-      return
     }
-    for (const { read, resolve, reject } of batch) {
-      try {
-        resolve(read())
-      }
-      catch (error) {
-        reject(error)
-      }
-    }
-    if (ownTransaction && client.inTransaction) commit.run()
   }
-  return <T>(read: () => T) => new Promise<T>((resolve, reject) => {
+  return <T>(statement: () => T) => new Promise<T>((resolve, reject) => {
     if (!queued.length) setImmediate(runQueued)
-    queued.push({ read, resolve: resolve as (value: unknown) => void, reject })
+    queued.push({ run: statement, resolve: resolve as (value: unknown) => void, reject })
   })
 }
 

@@ -24,6 +24,12 @@ export interface Store {
   luciaAdapter: Adapter
   /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */
   transaction: <T>(work: (tx: AppDatabase) => Promise<T>) => Promise<T>
+  /**
+   * SQLite only: runs `write`, a statement run at once (a prepared query's `.all()`), in one
+   * transaction with the other writes of this turn of the event loop, and settles once that
+   * has committed (group commit, sqlite.ts). Logout's delete goes through it.
+   */
+  writeTogether?: <T>(write: () => T) => Promise<T>
   /** A time as this dialect's column value. */
   toTime: (date: Date) => number
   /** A time column's value as a Date. */

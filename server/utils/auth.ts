@@ -71,7 +71,9 @@ export function newSession(store: Store, userId: string, event: H3Event) {
  */
 export async function endSession(sessionId: string): Promise<boolean> {
   const store = await useStore()
-  const [deleted] = await deleteSessionStatement(store).execute({ sessionId })
+  const statement = deleteSessionStatement(store)
+  // On SQLite, committed together with the other logouts of this turn of the event loop.
+  const [deleted] = await (store.writeTogether ? store.writeTogether(() => statement.all({ sessionId })) : statement.execute({ sessionId }))
   return deleted !== undefined && isSessionActive(store.fromTime(deleted.createdAt), store.fromTime(deleted.expiresAt))
 }
 

@@ -148,6 +148,34 @@ describe.skipIf(skip)(onBackend('POST /api/auth/logout', skip), () => {
     expect(results.filter(r => r === false)).toHaveLength(19)
   })
 
+  // On SQLite the logouts that arrive together are committed in one transaction (group commit,
+  // server/database/sqlite.ts): each still gets its own answer, and a failure fails them all.
+  it('answers many logouts at once each for its own session: true for every real one, false for unknown ones between them', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUpUser(api.server.url)))
+    const requests = users.flatMap(({ token, cookie }, i) => [{ token, cookie }, { token: undefined, cookie: `auth_session=${'abcdefghijkl'[i]}${'b'.repeat(39)}` }])
+    const answers = await Promise.all(requests.map(async ({ cookie }) => (await logout(cookie)).json()))
+    expect(answers).toEqual(requests.map(({ token }) => token !== undefined))
+    for (const { token } of users) expect(await sessionRow(token)).toBeUndefined()
+  })
+
+  it('fails every logout sent together when the store fails, and ends none of their sessions', async () => {
+    const users = await Promise.all(Array.from({ length: 5 }, () => signUpUser(api.server.url)))
+    const release = await api.backend.holdWriteLock()
+    let responses: Response[]
+    try {
+      responses = await Promise.all(users.map(({ cookie }) => logout(cookie)))
+    }
+    finally {
+      await release()
+    }
+    for (const response of responses) {
+      await expectJsonError(response, 500)
+      expect(response.headers.getSetCookie()).toEqual([])
+    }
+    for (const { token } of users) expect(await sessionRow(token)).toBeDefined()
+    for (const { cookie } of users) expect(await (await logout(cookie)).json()).toBe(true)
+  }, 30_000)
+
   it('answers 500 with a generic body and keeps the cookie when the store fails, then recovers', async () => {
     const { token, cookie } = await signUpUser(api.server.url)
     // Another writer holds the session table's lock past the server's lock timeout (5 s).
