@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
@@ -14,15 +14,7 @@ export async function openSqlite(path: string): Promise<Store> {
   // after the disk is writable again. Refuse it: the open fails and the next request retries.
   accessSync(dirname(path), constants.W_OK)
   if (existsSync(path)) accessSync(path, constants.W_OK)
-  const fileCheck = writesToLinkedFile(path)
-  let client: Database.Database
-  try {
-    client = new Database(path)
-  }
-  catch (error) {
-    fileCheck.close()
-    throw error
-  }
+  const client = new Database(path)
   try {
     client.pragma('journal_mode = WAL')
     client.pragma('busy_timeout = 5000')
@@ -35,7 +27,7 @@ export async function openSqlite(path: string): Promise<Store> {
     // longest stays about 30 ms either way (docs/benchmarks.md).
     client.pragma('wal_autocheckpoint = 1000')
     // drizzle hands every statement to the logger just before running it: the one place to check.
-    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: fileCheck.beforeQuery } })
+    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
     return {
       dialect: 'sqlite',
@@ -46,20 +38,18 @@ export async function openSqlite(path: string): Promise<Store> {
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
       rateLimitTable: schema.rateLimitTable,
-      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, userTable: schema.userTable, toTime, fromTime }, { readTogether: runTogether(client, 'BEGIN') }),
+      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, toTime, fromTime }, { readTogether: runTogether(client, 'BEGIN') }),
       transaction: work => transaction(client, () => work(db)),
       writeTogether: runTogether(client, 'BEGIN IMMEDIATE'),
       toTime,
       fromTime,
       close: async () => {
         client.close()
-        fileCheck.close()
       },
     }
   }
   catch (error) {
     client.close()
-    fileCheck.close()
     throw error
   }
 }
@@ -68,26 +58,27 @@ const toTime = (date: Date) => Math.floor(date.getTime() / 1000)
 const fromTime = (seconds: number) => new Date(seconds * 1000)
 
 /**
- * A check, before every statement that writes, that the file SQLite has open is still linked
- * at `path`, which throws if not. Were the file or its directory deleted (or another file renamed
- * over it) while the server runs, SQLite would go on writing into the unlinked file and every
- * write it acknowledged would vanish at the next start; with the check each write fails instead
- * (a 500) until the server is restarted on the new path. The check is fstat(2) of a descriptor
- * of its own on the same file (its link count drops to 0 once unlinked): a stat(2) of the path
- * cost 12-14 µs a request under load, a tenth of a session validation. Reads are not checked:
- * they lose nothing (docs/benchmarks.md).
+ * A check, before statements that write, that `path` still names the file SQLite has open (its
+ * inode and device, stat(2) at open against stat(2) now), which throws if not. Were the file or
+ * its directory deleted, moved, or replaced while the server runs, SQLite would go on writing
+ * into a file no longer at the path, and every write it acknowledged would be missing at the next
+ * start. With the check each write fails instead (a 500) until the server is restarted on the
+ * path. Reads are not checked: they lose nothing. A stat(2) cost 12-14 µs a request under load,
+ * so it runs at most once a millisecond: a write within that millisecond of a deletion is in
+ * the same place as one acknowledged just before it (docs/benchmarks.md).
  */
-function writesToLinkedFile(path: string): { beforeQuery: (query: string) => void, close: () => void } {
-  // Created here if absent (SQLite takes an empty file as a new database); never written.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o644)
-  return {
-    beforeQuery: (query) => {
-      if (query.startsWith('select')) return
-      if (fstatSync(fd).nlink === 0) {
-        throw new Error(`the SQLite file ${path} was deleted or replaced while open; restart the server to open the one at that path`)
-      }
-    },
-    close: () => closeSync(fd),
+function writesStillAtPath(path: string): (query: string) => void {
+  const opened = statSync(path)
+  let checkedAt = Number.NEGATIVE_INFINITY
+  return (query) => {
+    if (query.startsWith('select')) return
+    const now = performance.now()
+    if (now - checkedAt < 1) return
+    const current = statSync(path, { throwIfNoEntry: false })
+    if (current?.ino !== opened.ino || current.dev !== opened.dev) {
+      throw new Error(`the SQLite file ${path} was deleted or replaced while open; restart the server to open the one at that path`)
+    }
+    checkedAt = now
   }
 }
 
@@ -112,20 +103,24 @@ function runTogether(client: Database.Database, begin: 'BEGIN' | 'BEGIN IMMEDIAT
     const ownTransaction = !client.inTransaction
     try {
       if (ownTransaction) beginStatement.run()
-      const outcomes = batch.map(({ run }) => {
+      const outcomes: Array<{ ok: boolean, value: unknown }> = []
+      for (const { run } of batch) {
         try {
-          return { ok: true, value: run() }
+          outcomes.push({ ok: true, value: run() })
         }
         catch (error) {
-          return { ok: false, value: error }
+          // A failure that ended the whole transaction (a full disk, an I/O error) undid the
+          // statements before it too: the batch fails with it, and the rest is not run.
+          if (ownTransaction && !client.inTransaction) throw error
+          outcomes.push({ ok: false, value: error })
         }
-      })
+      }
       if (ownTransaction) commit.run()
       batch.forEach(({ resolve, reject }, i) => outcomes[i]!.ok ? resolve(outcomes[i]!.value) : reject(outcomes[i]!.value))
     }
     catch (error) {
-      if (ownTransaction && client.inTransaction) client.exec('ROLLBACK')
       for (const { reject } of batch) reject(error)
+      if (ownTransaction && client.inTransaction) client.exec('ROLLBACK')
     }
   }
   return <T>(statement: () => T) => new Promise<T>((resolve, reject) => {

@@ -22,7 +22,11 @@ export interface Store {
   rateLimitTable: typeof sqliteSchema.rateLimitTable
   /** Lucia's adapter, over prepared statements (session-adapter.ts). */
   luciaAdapter: Adapter
-  /** Runs `work` in one transaction; on SQLite, `work` may await only this store's queries. */
+  /**
+   * Runs `work` in one transaction. On SQLite, `work` may await only this store's queries, and
+   * not the batched ones (`writeTogether`, the Lucia adapter's session lookup), which wait for
+   * the end of the turn of the event loop.
+   */
   transaction: <T>(work: (tx: AppDatabase) => Promise<T>) => Promise<T>
   /**
    * SQLite only: runs `write`, a statement run at once (a prepared query's `.all()`), in one

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -145,5 +145,18 @@ describe('store faults on sqlite: directory deleted while the server runs', () =
     expect((await call(restarted.url, '/api/auth/me', { cookie })).status).toBe(401)
     const { cookie: fresh } = await signUpUser(restarted.url, email)
     expect(await (await logout(restarted, fresh)).json()).toBe(true)
+  })
+
+  it('answers 500 too when the directory is moved away: the file is still linked, but not at the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-faults-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const app = await server(join(dir, 'data', 'app.db'))
+    const email = uniqueEmail()
+    const { cookie } = await signUpUser(app.url, email)
+
+    renameSync(join(dir, 'data'), join(dir, 'moved'))
+    const gone = /deleted or replaced while open/
+    await expectStoreFailure(await logout(app, cookie), app, gone)
+    await expectStoreFailure(await signUp(app, uniqueEmail()), app, gone)
   })
 })
