@@ -90,7 +90,9 @@ function writesStillAtPath(path: string): (query: string) => void {
  * lock up front, as the app's other transactions take it). The batch runs synchronously, so
  * nothing else on this connection comes in between. Each statement gets its own result or
  * error, given once the transaction has committed; if the commit fails, none of it happened and
- * every statement gets that error. A batch that finds a transaction of this connection already
+ * every statement gets that error. Each is given in a callback of its own (setImmediate), as it
+ * would be on its own: resumed in one callback, the requests would interleave at their awaits,
+ * and one's statements could run inside another's transaction (see transaction() below). A batch that finds a transaction of this connection already
  * open (none should span a turn) runs inside it, as each statement would on its own.
  */
 function runTogether(client: Database.Database, begin: 'BEGIN' | 'BEGIN IMMEDIATE'): <T>(statement: () => T) => Promise<T> {
@@ -116,10 +118,10 @@ function runTogether(client: Database.Database, begin: 'BEGIN' | 'BEGIN IMMEDIAT
         }
       }
       if (ownTransaction) commit.run()
-      batch.forEach(({ resolve, reject }, i) => outcomes[i]!.ok ? resolve(outcomes[i]!.value) : reject(outcomes[i]!.value))
+      batch.forEach(({ resolve, reject }, i) => setImmediate(outcomes[i]!.ok ? resolve : reject, outcomes[i]!.value))
     }
     catch (error) {
-      for (const { reject } of batch) reject(error)
+      for (const { reject } of batch) setImmediate(reject, error)
       if (ownTransaction && client.inTransaction) client.exec('ROLLBACK')
     }
   }

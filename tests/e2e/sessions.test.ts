@@ -189,6 +189,18 @@ describe.skipIf(skip)(onBackend('session management', skip), () => {
       expect(await meStatus(cookie)).toBe(401)
     })
 
+    // Each of these validates its caller in a lookup batched with the others, then runs a
+    // transaction of its own: resumed together, their transactions would overlap (a 500).
+    it('ends ten other sessions at once, each request its own, every one 200 and gone', async () => {
+      const laptop = await signUpUser(api.server.url)
+      for (let i = 0; i < 10; i++) await logIn(laptop.user.email)
+      const others = (await listSessions(laptop.cookie)).filter(s => !s.current)
+      expect(others).toHaveLength(10)
+      const statuses = await Promise.all(others.map(async ({ id }) => (await endSession(laptop.cookie, id)).status))
+      expect(statuses).toEqual(others.map(() => 200))
+      expect(await listSessions(laptop.cookie)).toHaveLength(1)
+    })
+
     it('gives exactly one true to concurrent deletes of one session', async () => {
       const laptop = await signUpUser(api.server.url)
       await logIn(laptop.user.email)
