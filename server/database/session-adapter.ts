@@ -2,16 +2,7 @@ import { eq, lte, sql } from 'drizzle-orm'
 import type { Adapter, DatabaseSession, DatabaseUser } from 'lucia'
 import type { Store } from './store'
 
-type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'toTime' | 'fromTime'>
-
-export interface SessionAdapterOptions {
-  /**
-   * SQLite: runs a synchronous read in one read transaction with the others that arrive in the
-   * same turn of the event loop (server/database/sqlite.ts). Without it (PostgreSQL), the lookup
-   * is sent on its own.
-   */
-  readTogether?: <T>(read: () => T) => Promise<T>
-}
+type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'toTime' | 'fromTime' | 'readTogether'>
 
 /**
  * Lucia's adapter over prepared drizzle statements, one set per store, for both dialects. The
@@ -22,7 +13,7 @@ export interface SessionAdapterOptions {
  * Session attributes are the row's other columns (createdAt, userAgent), user attributes the
  * email: never the password hash.
  */
-export function createSessionAdapter({ db, sessionTable, toTime, fromTime }: AdapterStore, { readTogether }: SessionAdapterOptions = {}): Adapter {
+export function createSessionAdapter({ db, sessionTable, toTime, fromTime, readTogether }: AdapterStore): Adapter {
   const sessionAndUser = db
     .select({
       id: sessionTable.id,
@@ -39,7 +30,8 @@ export function createSessionAdapter({ db, sessionTable, toTime, fromTime }: Ada
     .from(sessionTable)
     .where(eq(sessionTable.id, sql.placeholder('sessionId')))
     .prepare()
-  // On SQLite `all()` runs the statement at once; `execute()` only when awaited.
+  // On SQLite, batched with the lookups of this turn; `all()` runs the statement at once,
+  // `execute()` only when awaited.
   const findSession = readTogether
     ? (sessionId: string) => readTogether(() => sessionAndUser.all({ sessionId }))
     : (sessionId: string) => sessionAndUser.execute({ sessionId })

@@ -29,6 +29,7 @@ export async function openSqlite(path: string): Promise<Store> {
     // drizzle hands every statement to the logger just before running it: the one place to check.
     const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
+    const readTogether = runTogether(client, 'BEGIN')
     return {
       dialect: 'sqlite',
       db,
@@ -38,8 +39,9 @@ export async function openSqlite(path: string): Promise<Store> {
       passwordResetTable: schema.passwordResetTable,
       securityEventTable: schema.securityEventTable,
       rateLimitTable: schema.rateLimitTable,
-      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, toTime, fromTime }, { readTogether: runTogether(client, 'BEGIN') }),
+      luciaAdapter: createSessionAdapter({ db, sessionTable: schema.sessionTable, toTime, fromTime, readTogether }),
       transaction: work => transaction(client, () => work(db)),
+      readTogether,
       writeTogether: runTogether(client, 'BEGIN IMMEDIATE'),
       toTime,
       fromTime,
@@ -92,8 +94,9 @@ function writesStillAtPath(path: string): (query: string) => void {
  * error, given once the transaction has committed; if the commit fails, none of it happened and
  * every statement gets that error. Each is given in a callback of its own (setImmediate), as it
  * would be on its own: resumed in one callback, the requests would interleave at their awaits,
- * and one's statements could run inside another's transaction (see transaction() below). A batch that finds a transaction of this connection already
- * open (none should span a turn) runs inside it, as each statement would on its own.
+ * and one's statements could run inside another's transaction (see transaction() below). A
+ * batch that finds a transaction of this connection already open (none should span a turn)
+ * runs inside it, as each statement would on its own.
  */
 function runTogether(client: Database.Database, begin: 'BEGIN' | 'BEGIN IMMEDIATE'): <T>(statement: () => T) => Promise<T> {
   const beginStatement = client.prepare(begin)

@@ -29,9 +29,14 @@ export interface Store {
    */
   transaction: <T>(work: (tx: AppDatabase) => Promise<T>) => Promise<T>
   /**
-   * SQLite only: runs `write`, a statement run at once (a prepared query's `.all()`), in one
-   * transaction with the other writes of this turn of the event loop, and settles once that
-   * has committed (group commit, sqlite.ts). Logout's delete goes through it.
+   * SQLite only: runs `read`, a statement run at once (a prepared query's `.all()`), in one read
+   * transaction with the other reads of this turn of the event loop (sqlite.ts). The session
+   * lookup goes through it.
+   */
+  readTogether?: <T>(read: () => T) => Promise<T>
+  /**
+   * SQLite only: the same for a write, in one `BEGIN IMMEDIATE` transaction, settling once that
+   * has committed (group commit). Logout's delete goes through it.
    */
   writeTogether?: <T>(write: () => T) => Promise<T>
   /** A time as this dialect's column value. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import type postgres from 'postgres'
 import type { RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible'
@@ -173,5 +173,5 @@ function reportFallback() {
 
 /** Counter keys never hold an email or an address as such. */
 function hashed(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 32)
+  return hash('sha256', value, 'hex').slice(0, 32)
 }

@@ -151,8 +151,12 @@ describe.skipIf(skip)(onBackend('POST /api/auth/logout', skip), () => {
   // On SQLite the logouts that arrive together are committed in one transaction (group commit,
   // server/database/sqlite.ts): each still gets its own answer, and a failure fails them all.
   it('answers many logouts at once each for its own session: true for every real one, false for unknown ones between them', async () => {
-    const users = await Promise.all(Array.from({ length: 12 }, () => signUpUser(api.server.url)))
-    const requests = users.flatMap(({ token, cookie }, i) => [{ token, cookie }, { token: undefined, cookie: `auth_session=${'abcdefghijkl'[i]}${'b'.repeat(39)}` }])
+    const users = await Promise.all(Array.from({ length: 36 }, () => signUpUser(api.server.url)))
+    const base32 = 'abcdefghijklmnopqrstuvwxyz234567'
+    const unknownToken = (i: number) => `${base32[i % 32]}${base32[Math.floor(i / 32)]}${'b'.repeat(38)}`
+    const requests = users.flatMap(({ token, cookie }, i) => [{ token, cookie }, { token: undefined, cookie: `auth_session=${unknownToken(i)}` }])
+    // A kept-alive connection for each first, so that the logouts reach the server together.
+    await Promise.all(requests.map(() => call(api.server.url, '/api/health').then(response => response.text())))
     const answers = await Promise.all(requests.map(async ({ cookie }) => (await logout(cookie)).json()))
     expect(answers).toEqual(requests.map(({ token }) => token !== undefined))
     for (const { token } of users) expect(await sessionRow(token)).toBeUndefined()
