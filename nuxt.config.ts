@@ -84,6 +84,19 @@ export default defineNuxtConfig({
   telemetry: false,
 
   hooks: {
+    // A Node server turns on Node's compile cache before it loads its own chunks, so that a
+    // restart reads V8's cached code for the whole server instead of compiling it again
+    // (docs/benchmarks.md, cold start). Other presets keep their entry (and their exports);
+    // server/plugins/compile-cache.ts covers what they load after start.
+    'nitro:init'(nitro) {
+      if (nitro.options.preset !== 'node-server') return
+      nitro.options.virtual['#entry/compile-cache'] = [
+        `import { enableCompileCache } from 'node:module'`,
+        `enableCompileCache()`,
+        `await import(${JSON.stringify(nitro.options.entry)})`,
+      ].join('\n')
+      nitro.options.entry = '#entry/compile-cache'
+    },
     // API errors are always JSON, even for a browser that asks for text/html; pages keep
     // Nuxt's own error page.
     'nitro:config'(config) {
