@@ -39,6 +39,8 @@ const VARIANTS = {
   // Group commit: this many deletes to a transaction, as concurrent logouts would share one.
   'group commit of 10': { rowid: true, pragmas: [], group: 10 },
   'group commit of 10 (WITHOUT ROWID)': { rowid: false, pragmas: [], group: 10 },
+  'group commit of 10 + cache 64 MB': { rowid: true, pragmas: ['cache_size = -65536'], group: 10 },
+  'group commit of 10 without checkpoints (bound)': { rowid: true, pragmas: ['wal_autocheckpoint = 0'], group: 10 },
 }
 const only = process.env.BENCH_VARIANTS?.split(',')
 

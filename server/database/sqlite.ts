@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3'
 import migrations from '#migrations/sqlite'
 import * as schema from './schema.sqlite'
 import { createSessionAdapter } from './session-adapter'
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpoints'
 import { runBundledMigrations, type AppDatabase, type Store } from './store'
 
 /** Opens (creating if absent) and migrates the SQLite file; WAL, busy_timeout, foreign keys. */
@@ -15,19 +16,16 @@ export async function openSqlite(path: string): Promise<Store> {
   accessSync(dirname(path), constants.W_OK)
   if (existsSync(path)) accessSync(path, constants.W_OK)
   const client = new Database(path)
+  let checkpointer: Checkpointer | undefined
   try {
     client.pragma('journal_mode = WAL')
     client.pragma('busy_timeout = 5000')
     client.pragma('foreign_keys = ON')
     client.pragma('synchronous = NORMAL')
-    // A checkpoint runs inside whichever commit fills the WAL to this many pages (SQLite's
-    // default, set here so the choice is visible). Its two fsyncs cost the same for 250 pages as
-    // for 1000, some 10-30 ms on the measured disk, so checkpointing 4x less often took a logout
-    // delete at 1M sessions from 199 to 132 µs on average and its p99 from 7.1 to 0.19 ms; the
-    // longest stays about 30 ms either way (docs/benchmarks.md).
-    client.pragma('wal_autocheckpoint = 1000')
+    // Checkpoints run in a worker thread, beside the writes (sqlite-checkpoints.ts).
+    checkpointer = startCheckpointer(client, path)
     // drizzle hands every statement to the logger just before running it: the one place to check.
-    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path) } })
+    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path, checkpointer.wrote) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
     const readTogether = runTogether(client, 'BEGIN')
     return {
@@ -46,11 +44,13 @@ export async function openSqlite(path: string): Promise<Store> {
       toTime,
       fromTime,
       close: async () => {
+        await checkpointer?.close()
         client.close()
       },
     }
   }
   catch (error) {
+    await checkpointer?.close()
     client.close()
     throw error
   }
@@ -69,11 +69,12 @@ const fromTime = (seconds: number) => new Date(seconds * 1000)
  * so it runs at most once a millisecond: a write within that millisecond of a deletion is in
  * the same place as one acknowledged just before it (docs/benchmarks.md).
  */
-function writesStillAtPath(path: string): (query: string) => void {
+function writesStillAtPath(path: string, wrote: () => void): (query: string) => void {
   const opened = statSync(path)
   let checkedAt = Number.NEGATIVE_INFINITY
   return (query) => {
     if (query.startsWith('select')) return
+    wrote()
     const now = performance.now()
     if (now - checkedAt < 1) return
     const current = statSync(path, { throwIfNoEntry: false })

@@ -1,0 +1,112 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type Database from 'better-sqlite3'
+
+/**
+ * WAL checkpoints in a worker thread, beside the server's writes instead of inside them.
+ *
+ * SQLite's automatic checkpoint runs inside whichever commit fills the WAL to 1000 pages: it
+ * copies those pages into the database file and fsyncs both files, while the event loop waits.
+ * That was most of a logout's delete (in a loop at 1M sessions, 112 µs a delete with it against
+ * 27 without, half of the difference waiting on the disk; docs/benchmarks.md). Here a worker
+ * with a connection of its own copies the pages (a PASSIVE checkpoint: it never blocks a writer
+ * or a reader) while the server goes on.
+ *
+ * A checkpoint beside a steady stream of writes never finishes, since pages are added while it
+ * copies, and the WAL only starts over (rewinds) once every page in it is in the database file:
+ * a checkpointer that only ran beside the writes let the WAL grow by gigabytes. So once the WAL
+ * holds REWIND_PAGES, the server's connection checkpoints what the worker's last run left (the
+ * pages written meanwhile), between two of its own statements, and the next write rewinds it.
+ * That bounds the WAL at about REWIND_PAGES plus one worker run's worth.
+ *
+ * Should the worker fail, the connection goes back to SQLite's automatic checkpoints.
+ */
+
+/** WAL size in pages (4 KiB each) at which the server's connection finishes a checkpoint itself. */
+const REWIND_PAGES = 4000
+/**
+ * SQLite's own checkpoint stays on for the writes the worker is not told about (the login
+ * throttle's counters go to the driver directly), at a size the WAL reaches only without them.
+ */
+const BACKSTOP_PAGES = 2 * REWIND_PAGES
+/** The worker is asked at most this often, and only while the server writes. */
+const MIN_INTERVAL_MS = 10
+
+// CommonJS, evaluated in the worker: Nitro bundles the server, and a worker file of its own
+// would not be in the build.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.path, { fileMustExist: true })
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close()
+    parentPort.close()
+    return
+  }
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
+    parentPort.postMessage({ log })
+  }
+  catch (error) {
+    parentPort.postMessage({ error: String(error && error.message || error) })
+  }
+})
+`
+
+export interface Checkpointer {
+  /** Called before each write: asks the worker for a checkpoint if none is running. */
+  wrote: () => void
+  close: () => Promise<void>
+}
+
+export function startCheckpointer(client: Database.Database, path: string): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path } })
+  // The worker must not keep a server that is otherwise done from exiting.
+  worker.unref()
+  client.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+  let running = false
+  let failed = false
+  let askedAt = Number.NEGATIVE_INFINITY
+
+  const fallBack = (error: unknown) => {
+    if (failed) return
+    failed = true
+    console.error('[db] the checkpoint worker failed; SQLite checkpoints inline from now on:', error)
+    if (client.open) client.pragma('wal_autocheckpoint = 1000')
+  }
+  let closing = false
+  worker.on('error', fallBack)
+  worker.on('exit', (code) => {
+    if (!closing) fallBack(new Error(`the worker exited (${code})`))
+  })
+  worker.on('message', ({ log, error }: { log?: number, error?: string }) => {
+    running = false
+    if (error !== undefined) {
+      // A checkpoint that could not run (the disk full, the file gone) is tried again at the
+      // next write; the writes themselves report the store's state.
+      console.error('[db] a WAL checkpoint failed:', error)
+      return
+    }
+    // Between two statements of this connection: no write can come in between this and the
+    // next one, which then rewinds the WAL.
+    if (log! >= REWIND_PAGES && client.open && !client.inTransaction) client.pragma('wal_checkpoint(PASSIVE)')
+  })
+
+  return {
+    wrote: () => {
+      if (running || failed) return
+      const now = performance.now()
+      if (now - askedAt < MIN_INTERVAL_MS) return
+      askedAt = now
+      running = true
+      worker.postMessage('checkpoint')
+    },
+    close: async () => {
+      closing = true
+      worker.postMessage('close')
+      await worker.terminate()
+    },
+  }
+}
