@@ -67,7 +67,8 @@ const fromTime = (seconds: number) => new Date(seconds * 1000)
  * start. With the check each write fails instead (a 500) until the server is restarted on the
  * path. Reads are not checked: they lose nothing. A stat(2) cost 12-14 µs a request under load,
  * so it runs at most once a millisecond: a write within that millisecond of a deletion is in
- * the same place as one acknowledged just before it (docs/benchmarks.md).
+ * the same place as one acknowledged just before it (docs/benchmarks.md). Every write is also
+ * told to `wrote` (the checkpoint worker's cue).
  */
 function writesStillAtPath(path: string, wrote: () => void): (query: string) => void {
   const opened = statSync(path)
