@@ -38,12 +38,9 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.path, { fileMustExist: true })
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close()
-    parentPort.close()
-    return
-  }
+// A checkpoint reads the schema first, which waits for a lock like any read.
+db.pragma('busy_timeout = 5000')
+parentPort.on('message', () => {
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
     parentPort.postMessage({ log })
@@ -60,9 +57,22 @@ export interface Checkpointer {
   close: () => Promise<void>
 }
 
+/** SQLite's automatic checkpoints, as without a worker. */
+const INLINE_PAGES = 1000
+
 export function startCheckpointer(client: Database.Database, path: string): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path } })
+  let worker: Worker
+  try {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path } })
+  }
+  catch (error) {
+    // No thread to be had (a process limit, Node's permission model): the store works as it
+    // did before the worker.
+    console.error('[db] no checkpoint worker; SQLite checkpoints inline:', error)
+    client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`)
+    return { wrote: () => {}, close: async () => {} }
+  }
   // The worker must not keep a server that is otherwise done from exiting.
   worker.unref()
   client.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
@@ -74,7 +84,7 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
     if (failed) return
     failed = true
     console.error('[db] the checkpoint worker failed; SQLite checkpoints inline from now on:', error)
-    if (client.open) client.pragma('wal_autocheckpoint = 1000')
+    if (client.open) client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`)
   }
   let closing = false
   worker.on('error', fallBack)
@@ -91,7 +101,13 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
     }
     // Between two statements of this connection: no write can come in between this and the
     // next one, which then rewinds the WAL.
-    if (log! >= REWIND_PAGES && client.open && !client.inTransaction) client.pragma('wal_checkpoint(PASSIVE)')
+    if (log! < REWIND_PAGES || !client.open || client.inTransaction) return
+    try {
+      client.pragma('wal_checkpoint(PASSIVE)')
+    }
+    catch (checkpointError) {
+      console.error('[db] a WAL checkpoint failed:', checkpointError)
+    }
   })
 
   return {
@@ -103,9 +119,9 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
       running = true
       worker.postMessage('checkpoint')
     },
+    // Ending the thread closes its connection (better-sqlite3's cleanup), before this resolves.
     close: async () => {
       closing = true
-      worker.postMessage('close')
       await worker.terminate()
     },
   }

@@ -65,9 +65,10 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
  * Event lines go out together at the end of the turn of the event loop that made them: one
  * write per event was 16 of a logout's 106 µs of server time under load, and the logouts of one
  * group commit now share one (docs/benchmarks.md). So a line is written just after its response
- * rather than before, at most one turn later. Whatever is pending at exit is written then, and a
- * serverless invocation is kept alive until its lines are out (event.waitUntil); only a process
- * killed outright (SIGKILL, out of memory) within that turn loses them.
+ * rather than before, at most one turn later. Whatever is pending at exit is written then, and
+ * a serverless invocation is kept alive until its lines are out (event.waitUntil, which
+ * server/plugins/vercel-wait-until.ts connects to Vercel's);
+ * only a process killed outright (SIGKILL, out of memory) within that turn loses them.
  */
 const eventLines = createLineBatcher(text => process.stdout.write(text))
 process.on('exit', eventLines.flush)
