@@ -29,6 +29,8 @@ const REWIND_PAGES = 4000
  * throttle's counters go to the driver directly), at a size the WAL reaches only without them.
  */
 const BACKSTOP_PAGES = 2 * REWIND_PAGES
+/** SQLite's automatic checkpoints, as without a worker. */
+const INLINE_PAGES = 1000
 /** The worker is asked at most this often, and only while the server writes. */
 const MIN_INTERVAL_MS = 10
 
@@ -57,27 +59,12 @@ export interface Checkpointer {
   close: () => Promise<void>
 }
 
-/** SQLite's automatic checkpoints, as without a worker. */
-const INLINE_PAGES = 1000
-
 export function startCheckpointer(client: Database.Database, path: string): Checkpointer {
-  let worker: Worker
-  try {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path } })
-  }
-  catch (error) {
-    // No thread to be had (a process limit, Node's permission model): the store works as it
-    // did before the worker.
-    console.error('[db] no checkpoint worker; SQLite checkpoints inline:', error)
-    client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`)
-    return { wrote: () => {}, close: async () => {} }
-  }
-  // The worker must not keep a server that is otherwise done from exiting.
-  worker.unref()
   client.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+  let worker: Worker | undefined
   let running = false
   let failed = false
+  let closing = false
   let askedAt = Number.NEGATIVE_INFINITY
 
   const fallBack = (error: unknown) => {
@@ -86,12 +73,8 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
     console.error('[db] the checkpoint worker failed; SQLite checkpoints inline from now on:', error)
     if (client.open) client.pragma(`wal_autocheckpoint = ${INLINE_PAGES}`)
   }
-  let closing = false
-  worker.on('error', fallBack)
-  worker.on('exit', (code) => {
-    if (!closing) fallBack(new Error(`the worker exited (${code})`))
-  })
-  worker.on('message', ({ log, error }: { log?: number, error?: string }) => {
+
+  const onMessage = ({ log, error }: { log?: number, error?: string }) => {
     running = false
     if (error !== undefined) {
       // A checkpoint that could not run (the disk full, the file gone) is tried again at the
@@ -108,7 +91,35 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
     catch (checkpointError) {
       console.error('[db] a WAL checkpoint failed:', checkpointError)
     }
-  })
+  }
+
+  /** The thread, with its own connection; none (and SQLite's checkpoints inline) if it cannot start. */
+  const spawn = (): Worker | undefined => {
+    try {
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+      const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path } })
+      // The worker must not keep a server that is otherwise done from exiting.
+      started.unref()
+      started.on('error', fallBack)
+      started.on('exit', (code) => {
+        if (!closing) fallBack(new Error(`the worker exited (${code})`))
+      })
+      started.on('message', onMessage)
+      return started
+    }
+    catch (error) {
+      // No thread to be had (a process limit, Node's permission model).
+      fallBack(error)
+      return undefined
+    }
+  }
+
+  const ask = () => {
+    if (closing) return
+    worker ??= spawn()
+    if (worker) worker.postMessage('checkpoint')
+    else running = false
+  }
 
   return {
     wrote: () => {
@@ -117,12 +128,15 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
       if (now - askedAt < MIN_INTERVAL_MS) return
       askedAt = now
       running = true
-      worker.postMessage('checkpoint')
+      // The thread is started by the first write, after its turn: starting it costs the event
+      // loop about 2 ms (and the thread 40 ms of loading), kept out of start-up and of a request.
+      if (worker) worker.postMessage('checkpoint')
+      else setImmediate(ask)
     },
     // Ending the thread closes its connection (better-sqlite3's cleanup), before this resolves.
     close: async () => {
       closing = true
-      await worker.terminate()
+      await worker?.terminate()
     },
   }
 }
