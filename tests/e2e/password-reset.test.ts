@@ -48,10 +48,16 @@ function eventLines(type: string) {
   return api.server.logs().split('\n').filter(line => line.startsWith('{')).map(line => JSON.parse(line) as Record<string, string>).filter(e => e.event === type)
 }
 
-/** The user's event lines of this type, once there is one: the server logs just after it answers. */
+/**
+ * The user's event lines of this type, once there is one (the server logs just after it answers)
+ * and once a later request's line is out too: lines are written in order, so a second line of
+ * this event, written a turn or more after the first, is in by then and is counted.
+ */
 async function userEventLines(type: string, userId: string) {
   const lines = () => eventLines(type).filter(e => e.userId === userId)
   await expect.poll(() => lines().length).toBeGreaterThan(0)
+  const { user: later } = await signUpUser(api.server.url)
+  await expect.poll(() => eventLines('signup').some(e => e.userId === later.id)).toBe(true)
   return lines()
 }
 
