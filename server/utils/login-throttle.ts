@@ -8,6 +8,6 @@ import type { ThrottledAttempt } from './throttle'
  * password is checked; `succeeded()` takes it back.
  */
 export const startLoginAttempt: (event: H3Event, email: string) => Promise<ThrottledAttempt> = defineThrottle('login', () => {
-  const { loginMaxFailures, loginWindowSeconds } = useRuntimeConfig().auth
+  const { loginMaxFailures, loginWindowSeconds } = authSettings()
   return { perEmail: loginMaxFailures, perAddress: loginMaxFailures, windowSeconds: loginWindowSeconds }
 }, 'Too many failed login attempts. Try again later.')

@@ -21,14 +21,11 @@ export interface SessionPolicy {
 
 let policy: SessionPolicy | undefined
 
-/**
- * Read from the config as it was at start (see server/middleware/1.api-guard.ts for why not per
- * event), once: every validation asks for it several times.
- */
+/** Made once: every validation asks for it several times. */
 export function sessionPolicy(): SessionPolicy {
   if (policy) return policy
-  const { sessionIdleDays, sessionAbsoluteDays, reauthMinutes } = useRuntimeConfig().auth
-  return policy = { idleMs: Number(sessionIdleDays) * DAY_MS, absoluteMs: Number(sessionAbsoluteDays) * DAY_MS, reauthMs: Number(reauthMinutes) * 60_000 }
+  const { sessionIdleDays, sessionAbsoluteDays, reauthMinutes } = authSettings()
+  return policy = { idleMs: sessionIdleDays * DAY_MS, absoluteMs: sessionAbsoluteDays * DAY_MS, reauthMs: reauthMinutes * 60_000 }
 }
 
 /** The last moment a session may live: its created_at plus the absolute lifetime. */
