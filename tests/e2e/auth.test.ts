@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, PASSWORD, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
+import { call, PASSWORD, sendOn, sendTogether, sessionSetCookie, signUpUser, uniqueEmail } from '../support/client'
 import { INJECTED_FAILURE } from '../support/backend'
 import { onBackend, serveBackend, startServer, type TestServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
@@ -214,11 +214,19 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
     const users = await Promise.all(Array.from({ length: 12 }, () => signUpUser(api.server.url)))
     const unknown = `auth_session=${'a'.repeat(40)}`
     const requests = Array.from({ length: 5 }, () => [...users.map(({ cookie, user }) => ({ cookie, user })), { cookie: unknown, user: undefined }]).flat()
-    const answers = await Promise.all(requests.map(async ({ cookie }) => {
-      const response = await call(api.server.url, '/api/auth/me', { cookie })
-      return { status: response.status, user: (await response.json() as { user?: unknown }).user }
-    }))
-    expect(answers).toEqual(requests.map(({ user }) => user ? { status: 200, user } : { status: 401, user: undefined }))
+    // Held until all are out: on SQLite, a logout behind a write lock stalls the server (its
+    // commit waits for the lock), so that the lookups arrive together and share a read.
+    const blocker = await signUpUser(api.server.url)
+    let logout: ReturnType<typeof sendOn> | undefined
+    const answers = await sendTogether(api.server.url, requests.map(({ cookie }) => ({ method: 'GET', path: '/api/auth/me', cookie })), async () => {
+      const release = await api.backend.holdWriteLock()
+      logout = sendOn(false, api.server.url, { method: 'POST', path: '/api/auth/logout', cookie: blocker.cookie })
+      await logout.handedOver
+      return release
+    })
+    expect(await logout?.answered).toEqual({ status: 200, body: 'true' })
+    expect(answers.map(({ status, body }) => ({ status, user: (JSON.parse(body) as { user?: unknown }).user })))
+      .toEqual(requests.map(({ user }) => user ? { status: 200, user } : { status: 401, user: undefined }))
   })
 
   it('answers 401 without a session, and blanks a cookie that names none', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { call, sessionSetCookie, signUpUser } from '../support/client'
+import { call, sendTogether, sessionSetCookie, signUpUser } from '../support/client'
 import { expectBlankCookie, expectJsonError } from '../support/expect'
 import { onBackend, serveBackend } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
@@ -154,11 +154,16 @@ describe.skipIf(skip)(onBackend('POST /api/auth/logout', skip), () => {
     const users = await Promise.all(Array.from({ length: 36 }, () => signUpUser(api.server.url)))
     const base32 = 'abcdefghijklmnopqrstuvwxyz234567'
     const unknownToken = (i: number) => `${base32[i % 32]}${base32[Math.floor(i / 32)]}${'b'.repeat(38)}`
-    const requests = users.flatMap(({ token, cookie }, i) => [{ token, cookie }, { token: undefined, cookie: `auth_session=${unknownToken(i)}` }])
-    // A kept-alive connection for each first, so that the logouts reach the server together.
-    await Promise.all(requests.map(() => call(api.server.url, '/api/health').then(response => response.text())))
-    const answers = await Promise.all(requests.map(async ({ cookie }) => (await logout(cookie)).json()))
-    expect(answers).toEqual(requests.map(({ token }) => token !== undefined))
+    // No pattern that reads the same backwards, in whole or from any early request on, so that
+    // answers given to the wrong requests of a batch show.
+    const unknownsAfter = [1, 2, 0, 0]
+    const requests = users.flatMap(({ token, cookie }, i) => [
+      { token, cookie },
+      ...Array.from({ length: unknownsAfter[i % 4]! }, (_, j) => ({ token: undefined, cookie: `auth_session=${unknownToken(2 * i + j)}` })),
+    ])
+    // Held behind a write lock until all are out, so that on SQLite they share a commit (or two).
+    const answers = await sendTogether(api.server.url, requests.map(({ cookie }) => ({ method: 'POST', path: '/api/auth/logout', cookie })), () => api.backend.holdWriteLock())
+    expect(answers).toEqual(requests.map(({ token }) => ({ status: 200, body: String(token !== undefined) })))
     for (const { token } of users) expect(await sessionRow(token)).toBeUndefined()
   })
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 
 export interface CallOptions {
   method?: string
@@ -104,4 +104,61 @@ export function callFrom(localAddress: string, baseUrl: string, path: string, op
 export function newLoopbackAddress(): string {
   const [a = 0, b = 0, c = 0] = randomBytes(3)
   return `127.${a}.${b}.${2 + (c % 250)}`
+}
+
+export interface RequestTogether {
+  method: 'GET' | 'POST'
+  path: string
+  cookie?: string
+}
+
+/**
+ * Sends `requests` so that they reach the server together, and gives each one's status and body
+ * text. Each goes over a kept-alive connection of its own opened beforehand, while `hold` keeps
+ * the server from answering (it stalls the server, say behind a write lock, and resolves with
+ * its release), and that is released once every request has been handed to the kernel. So the
+ * requests sit in the server's socket buffers together, and a server that runs what arrives in
+ * one turn of its event loop as one batch (server/database/sqlite.ts) gets them in one batch,
+ * or at most in two, whatever the timing.
+ */
+export async function sendTogether(baseUrl: string, requests: RequestTogether[], hold: () => Promise<() => Promise<void>>) {
+  const agent = new Agent({ keepAlive: true })
+  try {
+    await Promise.all(requests.map(() => sendOn(agent, baseUrl, { method: 'GET', path: '/api/health' }).answered))
+    const release = await hold()
+    let sent: Array<ReturnType<typeof sendOn>>
+    try {
+      sent = requests.map(one => sendOn(agent, baseUrl, one))
+      await Promise.all(sent.map(one => one.handedOver))
+    }
+    finally {
+      await release()
+    }
+    return await Promise.all(sent.map(one => one.answered))
+  }
+  finally {
+    agent.destroy()
+  }
+}
+
+/** One request over `agent` (false: a connection of its own): when it has been handed to the kernel, and its answer. */
+export function sendOn(agent: Agent | false, baseUrl: string, { method, path, cookie }: RequestTogether) {
+  let handedOver!: Promise<void>
+  const answered = new Promise<{ status: number, body: string }>((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method, headers: cookie === undefined ? {} : { cookie }, agent, timeout: 15_000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => body += chunk)
+      res.on('end', () => resolve({ status: res.statusCode!, body }))
+      res.on('error', reject)
+    })
+    handedOver = new Promise((done, fail) => {
+      req.once('finish', done)
+      req.once('error', fail)
+    })
+    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 15 s`)))
+    req.on('error', reject)
+    req.end()
+  })
+  return { handedOver, answered }
 }
