@@ -33,6 +33,12 @@ const BACKSTOP_PAGES = 2 * REWIND_PAGES
 const INLINE_PAGES = 1000
 /** The worker is asked at most this often, and only while the server writes. */
 const MIN_INTERVAL_MS = 10
+/**
+ * The thread is started this long after the first write: starting it costs the event loop
+ * about 2 ms (and the thread 40 ms of loading), kept out of start-up and out of that write's
+ * answer, which a group commit gives a turn or two later (sqlite.ts).
+ */
+const START_DELAY_MS = 100
 
 // CommonJS, evaluated in the worker: Nitro bundles the server, and a worker file of its own
 // would not be in the build.
@@ -128,10 +134,8 @@ export function startCheckpointer(client: Database.Database, path: string): Chec
       if (now - askedAt < MIN_INTERVAL_MS) return
       askedAt = now
       running = true
-      // The thread is started by the first write, after its turn: starting it costs the event
-      // loop about 2 ms (and the thread 40 ms of loading), kept out of start-up and of a request.
       if (worker) worker.postMessage('checkpoint')
-      else setImmediate(ask)
+      else setTimeout(ask, START_DELAY_MS).unref()
     },
     // Ending the thread closes its connection (better-sqlite3's cleanup), before this resolves.
     close: async () => {
