@@ -25,8 +25,12 @@ export async function openSqlite(path: string): Promise<Store> {
     // Checkpoints run in a worker thread, beside the writes (sqlite-checkpoints.ts).
     checkpointer = startCheckpointer(client, path)
     // drizzle hands every statement to the logger just before running it: the one place to check.
-    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path, checkpointer.wrote) } })
+    // The migration check's statements do not count as the server's writes, so that a server
+    // that only reads never starts the checkpoint worker.
+    let wrote = () => {}
+    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path, () => wrote()) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
+    wrote = checkpointer.wrote
     const readTogether = runTogether(client, 'BEGIN')
     return {
       dialect: 'sqlite',

@@ -11,27 +11,32 @@ export interface AuthSettings {
   loginWindowSeconds: number
 }
 
-const RULES: Record<keyof AuthSettings, { variable: string, unit: string, whole: boolean }> = {
-  sessionIdleDays: { variable: 'NUXT_AUTH_SESSION_IDLE_DAYS', unit: 'days', whole: false },
-  sessionAbsoluteDays: { variable: 'NUXT_AUTH_SESSION_ABSOLUTE_DAYS', unit: 'days', whole: false },
-  reauthMinutes: { variable: 'NUXT_AUTH_REAUTH_MINUTES', unit: 'minutes', whole: false },
-  loginMaxFailures: { variable: 'NUXT_AUTH_LOGIN_MAX_FAILURES', unit: 'failed attempts', whole: true },
-  loginWindowSeconds: { variable: 'NUXT_AUTH_LOGIN_WINDOW_SECONDS', unit: 'seconds', whole: true },
+/**
+ * `max` keeps every time the settings make within what a Date can hold (a session lifetime of
+ * 1e9 days would be an Invalid Date, and every session inactive): 100 years for the times.
+ */
+const RULES: Record<keyof AuthSettings, { variable: string, unit: string, whole: boolean, max: number }> = {
+  sessionIdleDays: { variable: 'NUXT_AUTH_SESSION_IDLE_DAYS', unit: 'days', whole: false, max: 36_500 },
+  sessionAbsoluteDays: { variable: 'NUXT_AUTH_SESSION_ABSOLUTE_DAYS', unit: 'days', whole: false, max: 36_500 },
+  reauthMinutes: { variable: 'NUXT_AUTH_REAUTH_MINUTES', unit: 'minutes', whole: false, max: 36_500 * 24 * 60 },
+  loginMaxFailures: { variable: 'NUXT_AUTH_LOGIN_MAX_FAILURES', unit: 'failed attempts', whole: true, max: 1_000_000 },
+  loginWindowSeconds: { variable: 'NUXT_AUTH_LOGIN_WINDOW_SECONDS', unit: 'seconds', whole: true, max: 36_500 * 24 * 60 * 60 },
 }
 
-/** The settings as numbers, or an error that names each variable whose value is not a positive number. */
+/** The settings as numbers, or an error that names each variable whose value is not a number in its range. */
 export function parseAuthSettings(config: Record<keyof AuthSettings, unknown>): AuthSettings {
   const settings = {} as AuthSettings
   const problems: string[] = []
-  for (const [key, { variable, unit, whole }] of Object.entries(RULES) as Array<[keyof AuthSettings, typeof RULES[keyof AuthSettings]]>) {
+  for (const [key, { variable, unit, whole, max }] of Object.entries(RULES) as Array<[keyof AuthSettings, typeof RULES[keyof AuthSettings]]>) {
     const raw = config[key]
     // Nuxt hands a numeric variable over as a number, anything else as the string it was.
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
-    if (Number.isFinite(value) && value > 0 && (!whole || Number.isInteger(value))) {
+    if (value > 0 && value <= max && (!whole || Number.isInteger(value))) {
       settings[key] = value
     }
     else {
-      problems.push(`${variable} must be ${whole ? 'a whole number' : 'a number'} of ${unit} above 0, not ${JSON.stringify(String(raw ?? '')).slice(0, 40)}`)
+      const given = String(raw ?? '')
+      problems.push(`${variable} must be ${whole ? 'a whole number' : 'a number'} of ${unit} above 0 and at most ${max}, not ${JSON.stringify(given.length > 40 ? `${given.slice(0, 40)}…` : given)}`)
     }
   }
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`)

@@ -220,8 +220,14 @@ describe.skipIf(skip)('GET /api/auth/me', () => {
     let logout: ReturnType<typeof sendOn> | undefined
     const answers = await sendTogether(api.server.url, requests.map(({ cookie }) => ({ method: 'GET', path: '/api/auth/me', cookie })), async () => {
       const release = await api.backend.holdWriteLock()
-      logout = sendOn(false, api.server.url, { method: 'POST', path: '/api/auth/logout', cookie: blocker.cookie })
-      await logout.handedOver
+      try {
+        logout = sendOn(false, api.server.url, { method: 'POST', path: '/api/auth/logout', cookie: blocker.cookie })
+        await logout.handedOver
+      }
+      catch (error) {
+        await release()
+        throw error
+      }
       return release
     })
     expect(await logout?.answered).toEqual({ status: 200, body: 'true' })

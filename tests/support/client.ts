@@ -160,5 +160,8 @@ export function sendOn(agent: Agent | false, baseUrl: string, { method, path, co
     req.on('error', reject)
     req.end()
   })
+  // A caller that stops at an earlier failure leaves these unawaited: no unhandled rejection.
+  handedOver.catch(() => {})
+  answered.catch(() => {})
   return { handedOver, answered }
 }

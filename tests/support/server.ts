@@ -55,8 +55,10 @@ export async function startServer(env: Record<string, string> = {}, command = NO
         resolveUrl(match[1]!)
       }
     })
-    child.once('exit', (code) => {
+    // 'close', not 'exit': by then the output has been read to its end.
+    child.once('close', (code) => {
       clearTimeout(timer)
+      rmSync(dir, { recursive: true, force: true })
       reject(new Error(`server exited with ${code} before listening:\n${output}`))
     })
   })
