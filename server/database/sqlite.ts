@@ -22,15 +22,13 @@ export async function openSqlite(path: string): Promise<Store> {
     client.pragma('busy_timeout = 5000')
     client.pragma('foreign_keys = ON')
     client.pragma('synchronous = NORMAL')
-    // Checkpoints run in a worker thread, beside the writes (sqlite-checkpoints.ts).
-    checkpointer = startCheckpointer(client, path)
     // drizzle hands every statement to the logger just before running it: the one place to check.
-    // The migration check's statements do not count as the server's writes, so that a server
-    // that only reads never starts the checkpoint worker.
-    let wrote = () => {}
-    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path, () => wrote()) } })
+    const db: AppDatabase = drizzle({ client, schema, logger: { logQuery: writesStillAtPath(path, () => checkpointer?.wrote()) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
-    wrote = checkpointer.wrote
+    // Checkpoints run in a worker thread, beside the writes (sqlite-checkpoints.ts). Started
+    // after the migration check, whose statements are not the server's writes: a server that
+    // only reads never starts the thread.
+    checkpointer = startCheckpointer(client, path)
     const readTogether = runTogether(client, 'BEGIN')
     return {
       dialect: 'sqlite',
