@@ -81,8 +81,24 @@ export function callFrom(localAddress: string, baseUrl: string, path: string, op
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
     headers['content-type'] ??= 'application/json'
   }
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, localAddress, agent: false, timeout: 15_000 }, (res) => {
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  return sendOver(new URL(path, baseUrl), { method, headers, body, agent: false, localAddress }).answered
+}
+
+interface SendOptions {
+  method: string
+  headers: Record<string, string>
+  body?: string
+  /** false: a connection of its own. */
+  agent: Agent | false
+  localAddress?: string
+}
+
+/** One node:http request: when it has been handed to the kernel, and its answer. */
+function sendOver(url: URL, { method, headers, body, agent, localAddress }: SendOptions) {
+  let handedOver!: Promise<void>
+  const answered = new Promise<Response>((resolve, reject) => {
+    const req = request(url, { method, headers, localAddress, agent, timeout: 15_000 }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => {
@@ -94,10 +110,18 @@ export function callFrom(localAddress: string, baseUrl: string, path: string, op
       })
       res.on('error', reject)
     })
-    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 15 s`)))
+    handedOver = new Promise((done, fail) => {
+      req.once('finish', done)
+      req.once('error', fail)
+    })
+    req.on('timeout', () => req.destroy(new Error(`${url.pathname}${url.search}: no answer in 15 s`)))
     req.on('error', reject)
     req.end(body)
   })
+  // A caller that stops at an earlier failure leaves these unawaited: no unhandled rejection.
+  handedOver.catch(() => {})
+  answered.catch(() => {})
+  return { handedOver, answered }
 }
 
 /** A loopback address other than 127.0.0.1, different at each call: a client of its own. */
@@ -141,27 +165,10 @@ export async function sendTogether(baseUrl: string, requests: RequestTogether[],
   }
 }
 
-/** One request over `agent` (false: a connection of its own): when it has been handed to the kernel, and its answer. */
+/** One request over `agent` (false: a connection of its own): when it has been handed to the kernel, and its status and body. */
 export function sendOn(agent: Agent | false, baseUrl: string, { method, path, cookie }: RequestTogether) {
-  let handedOver!: Promise<void>
-  const answered = new Promise<{ status: number, body: string }>((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), { method, headers: cookie === undefined ? {} : { cookie }, agent, timeout: 15_000 }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => body += chunk)
-      res.on('end', () => resolve({ status: res.statusCode!, body }))
-      res.on('error', reject)
-    })
-    handedOver = new Promise((done, fail) => {
-      req.once('finish', done)
-      req.once('error', fail)
-    })
-    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 15 s`)))
-    req.on('error', reject)
-    req.end()
-  })
-  // A caller that stops at an earlier failure leaves these unawaited: no unhandled rejection.
-  handedOver.catch(() => {})
-  answered.catch(() => {})
-  return { handedOver, answered }
+  const { handedOver, answered } = sendOver(new URL(path, baseUrl), { method, headers: cookie === undefined ? {} : { cookie }, agent })
+  const text = answered.then(async response => ({ status: response.status, body: await response.text() }))
+  text.catch(() => {})
+  return { handedOver, answered: text }
 }
