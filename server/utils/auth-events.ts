@@ -57,8 +57,30 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
   // A wrong password's row (and a refused log-in's) is written once the 401 (429) is out: an
   // unknown email has no account and so no row, and the two must take about the same time to
   // answer (no user enumeration).
-  if (type === 'login-failed' || type === 'login-throttled') event.waitUntil(responseSent(event).then(store))
+  if (type === 'login-failed' || type === 'login-throttled') event.waitUntil(responseSent(event).then(() => storeAfterAnswer(type, userId, store)))
   else await store()
+}
+
+/**
+ * The rows written after their answer are written one at a time, in the order of the answers:
+ * a login-throttled row's check for a recent one and its insert must not interleave with
+ * another's, or two 429s in a row would both find none and both insert. A user's 429s while
+ * their row waits add none, so a flood of them queues at most one per user. (Instances sharing a
+ * PostgreSQL database each keep their own line: across them a second row is still possible.)
+ */
+let lastStoreAfterAnswer: Promise<void> = Promise.resolve()
+const throttledWaiting = new Set<string>()
+
+function storeAfterAnswer(type: 'login-failed' | 'login-throttled', userId: string, store: () => Promise<void>): Promise<void> {
+  if (type === 'login-throttled') {
+    if (throttledWaiting.has(userId)) return Promise.resolve()
+    throttledWaiting.add(userId)
+  }
+  // store() never rejects: a failure is logged there.
+  lastStoreAfterAnswer = lastStoreAfterAnswer.then(store).then(() => {
+    if (type === 'login-throttled') throttledWaiting.delete(userId)
+  })
+  return lastStoreAfterAnswer
 }
 
 /**
