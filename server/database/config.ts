@@ -12,6 +12,10 @@ export interface SqliteTarget {
 export interface PostgresTarget {
   dialect: 'postgres'
   url: string
+  /** Connections per server process (DATABASE_POOL_MAX). */
+  poolMax: number
+  /** Seconds a new connection may take (DATABASE_CONNECT_TIMEOUT). */
+  connectTimeoutSeconds: number
 }
 
 export const DEFAULT_SQLITE_PATH = './data/app.db'
@@ -19,11 +23,19 @@ export const DEFAULT_SQLITE_PATH = './data/app.db'
 /**
  * The one place that decides which database the app talks to. With no DATABASE_URL it is the
  * embedded SQLite file ./data/app.db; a plain path or a `file:` URL names another SQLite file;
- * a postgres:// or postgresql:// URL selects PostgreSQL.
+ * a postgres:// or postgresql:// URL selects PostgreSQL, with its pool settings from `env`.
+ * Throws, naming the variable, for anything it cannot use (the server then does not start:
+ * server/plugins/config-check.ts).
  */
-export function resolveDatabase(url: string | undefined): DatabaseTarget {
+export function resolveDatabase(url: string | undefined, env: Record<string, string | undefined> = process.env): DatabaseTarget {
   const value = url?.trim() || DEFAULT_SQLITE_PATH
-  if (/^postgres(ql)?:\/\//i.test(value)) return { dialect: 'postgres', url: value }
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    const problems: string[] = []
+    const poolMax = setting(env, 'DATABASE_POOL_MAX', 10, { whole: true, max: 1000, unit: 'connections' }, problems)
+    const connectTimeoutSeconds = setting(env, 'DATABASE_CONNECT_TIMEOUT', 2, { whole: false, max: 3600, unit: 'seconds' }, problems)
+    if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`)
+    return { dialect: 'postgres', url: value, poolMax, connectTimeoutSeconds }
+  }
   if (value.startsWith('file:')) {
     // file:///abs/path.db is a URL; file:relative/path.db (libsql/Prisma style) is a path.
     return { dialect: 'sqlite', path: value.startsWith('file://') ? fileURLToPath(value) : resolve(value.slice(5)) }
@@ -32,4 +44,14 @@ export function resolveDatabase(url: string | undefined): DatabaseTarget {
     throw new Error(`DATABASE_URL: unsupported scheme ${value.split(':')[0]}: (use a SQLite path, file:, or postgres://)`)
   }
   return { dialect: 'sqlite', path: resolve(value) }
+}
+
+/** A positive number from `env[variable]`, or `fallback` when it is unset or empty; else a problem. */
+function setting(env: Record<string, string | undefined>, variable: string, fallback: number, rule: { whole: boolean, max: number, unit: string }, problems: string[]): number {
+  const raw = env[variable]?.trim()
+  if (!raw) return fallback
+  const value = Number(raw)
+  if (value > 0 && value <= rule.max && (!rule.whole || Number.isInteger(value))) return value
+  problems.push(`${variable} must be ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} above 0 and at most ${rule.max}, not ${JSON.stringify(raw.slice(0, 40))}`)
+  return fallback
 }

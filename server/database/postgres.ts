@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import migrations from '#migrations/postgres'
+import type { PostgresTarget } from './config'
 import * as schema from './schema.postgres'
 import { createSessionAdapter } from './session-adapter'
 import { runBundledMigrations, type Store } from './store'
@@ -12,15 +13,15 @@ const MIGRATION_LOCK_ID = 7_312_204_961
  * Connects to PostgreSQL and applies pending migrations under an advisory lock, so that
  * instances starting together (serverless cold starts) migrate one at a time.
  */
-export async function openPostgres(url: string): Promise<Store> {
+export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: PostgresTarget): Promise<Store> {
   const client = postgres(url, {
-    max: Number(process.env.DATABASE_POOL_MAX) || 10,
+    max: poolMax,
     onnotice: () => {},
     // A connection attempt to a database that has dropped away (packets lost, no reset) holds
     // its request and its pool slot until this gives up: at 10 s, requests in an outage waited
     // 10 s for their 500 and the pool stayed clogged as long after the database was back
     // (tests/e2e/postgres-faults.test.ts). Raise it for a database that is slow to wake.
-    connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT) || 2,
+    connect_timeout: connectTimeoutSeconds,
     // How long a connection that failed waits before it reconnects, in seconds, from the failures
     // counted across the whole pool. postgres-js's default grows to 10-20 s once the pool has
     // seen ten, as when an outage resets every connection at once, and the query handed to such

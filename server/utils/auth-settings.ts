@@ -1,6 +1,6 @@
 /**
  * The numeric auth settings (runtime config, set by NUXT_AUTH_* variables), checked once, at
- * start (server/plugins/auth-settings.ts). Unchecked, a value that is not a number would show
+ * start (server/plugins/config-check.ts). Unchecked, a value that is not a number would show
  * only later, as a 500 on every sign-up (an expiry of NaN) or log-in (a throttle of NaN points).
  */
 export interface AuthSettings {

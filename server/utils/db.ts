@@ -20,7 +20,7 @@ async function openStore(): Promise<Store> {
   const target = resolveDatabase(process.env.DATABASE_URL)
   if (target.dialect === 'postgres') {
     const { openPostgres } = await import('../database/postgres')
-    return openPostgres(target.url)
+    return openPostgres(target)
   }
   // A virtual module: the real driver, or a stub in builds made for PostgreSQL (nuxt.config.ts).
   const { openSqlite } = await import('#database/sqlite')

@@ -10,4 +10,14 @@ describe('configuration', () => {
     // One line, no stack trace.
     expect(error?.message).not.toMatch(/\n\s+at /)
   })
+
+  it('PostgreSQL pool settings out of range, or a DATABASE_URL of another scheme, stop the server at start, saying which', async () => {
+    // Nothing listens on port 9: the check must come before any connection.
+    const pool = await startServer({ DATABASE_URL: 'postgres://127.0.0.1:9/none', DATABASE_POOL_MAX: 'ten', DATABASE_CONNECT_TIMEOUT: '0' }).then(server => server.stop().then(() => null), (failure: Error) => failure)
+    expect(pool?.message).toMatch(/^server exited with 1 before listening:/)
+    expect(pool?.message).toContain('[config] Invalid configuration: DATABASE_POOL_MAX must be a whole number of connections above 0 and at most 1000, not "ten"; DATABASE_CONNECT_TIMEOUT must be a number of seconds above 0 and at most 3600, not "0"')
+    const scheme = await startServer({ DATABASE_URL: 'mysql://127.0.0.1:9/none' }).then(server => server.stop().then(() => null), (failure: Error) => failure)
+    expect(scheme?.message).toContain('[config] DATABASE_URL: unsupported scheme mysql: (use a SQLite path, file:, or postgres://)')
+    for (const error of [pool, scheme]) expect(error?.message).not.toMatch(/\n\s+at /)
+  })
 })
