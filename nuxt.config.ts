@@ -10,7 +10,8 @@ const bundledMigrations = (folder: string) => () =>
 
 // A build made with a PostgreSQL DATABASE_URL (as on Vercel) leaves SQLite and its native
 // driver out of the server bundle entirely.
-const withSqlite = resolveDatabase(process.env.DATABASE_URL).dialect === 'sqlite'
+// Only the dialect matters here: the pool settings are the server's to check, at start.
+const withSqlite = resolveDatabase(process.env.DATABASE_URL, {}).dialect === 'sqlite'
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint'],

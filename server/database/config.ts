@@ -41,7 +41,7 @@ export function resolveDatabase(url: string | undefined, env: Record<string, str
     return { dialect: 'sqlite', path: value.startsWith('file://') ? fileURLToPath(value) : resolve(value.slice(5)) }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new Error(`DATABASE_URL: unsupported scheme ${value.split(':')[0]}: (use a SQLite path, file:, or postgres://)`)
+    throw new Error(`Invalid configuration: DATABASE_URL has an unsupported scheme, ${value.split(':')[0]}: (use a SQLite path, file:, or postgres://)`)
   }
   return { dialect: 'sqlite', path: resolve(value) }
 }

@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const userTable = sqliteTable('user', {
   id: text('id').primaryKey(),
@@ -51,9 +52,14 @@ export const securityEventTable = sqliteTable('security_event', {
   ipAddress: text('ip_address'),
   userAgent: text('user_agent'),
   createdAt: integer('created_at').notNull(),
+  // login-throttled rows only: the quarter hour of the clock they fall in (ms since the epoch
+  // / 900,000). The unique index keeps one per user in each, whatever the number of instances
+  // storing at once (server/utils/auth-events.ts).
+  throttleBucket: integer('throttle_bucket'),
 }, table => [
   index('security_event_user_id_idx').on(table.userId, table.id),
   index('security_event_created_at_idx').on(table.createdAt),
+  uniqueIndex('security_event_throttled_once').on(table.userId, table.throttleBucket).where(sql`throttle_bucket is not null`),
 ])
 
 // Throttling counters (server/utils/throttle.ts), in the layout rate-limiter-flexible's

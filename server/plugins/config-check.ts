@@ -5,7 +5,8 @@ import { resolveDatabase } from '../database/config'
  * A server whose settings it cannot use does not start: numeric NUXT_AUTH_* settings that are
  * not all positive numbers (auth-settings.ts), a DATABASE_URL of another scheme or PostgreSQL
  * pool settings out of range (database/config.ts). It says which and exits, rather than
- * answering 500 to every log-in.
+ * answering 500 to every log-in. Nitro runs plugins in the order of their file names: this one
+ * comes before database.ts, which opens the database.
  */
 export default defineNitroPlugin(() => {
   const problems: string[] = []

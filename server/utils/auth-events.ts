@@ -1,4 +1,4 @@
-import { and, desc, eq, gt } from 'drizzle-orm'
+import { desc, eq } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import { createLineBatcher } from './line-batcher'
 
@@ -46,9 +46,15 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
   if (userId === undefined || LOG_ONLY.has(type)) return
   const store = async () => {
     try {
-      if (type === 'login-throttled' && await throttledRecently(userId)) return
       const { db, securityEventTable, toTime } = await useStore()
-      await db.insert(securityEventTable).values({ userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) })
+      const row = { userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) }
+      if (type === 'login-throttled') {
+        // One per user and quarter hour: a second one, from this instance or another, is dropped.
+        await db.insert(securityEventTable).values({ ...row, throttleBucket: throttleBucket(at) }).onConflictDoNothing()
+      }
+      else {
+        await db.insert(securityEventTable).values(row)
+      }
     }
     catch (error) {
       console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
@@ -57,30 +63,8 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
   // A wrong password's row (and a refused log-in's) is written once the 401 (429) is out: an
   // unknown email has no account and so no row, and the two must take about the same time to
   // answer (no user enumeration).
-  if (type === 'login-failed' || type === 'login-throttled') event.waitUntil(responseSent(event).then(() => storeAfterAnswer(type, userId, store)))
+  if (type === 'login-failed' || type === 'login-throttled') event.waitUntil(responseSent(event).then(store))
   else await store()
-}
-
-/**
- * The rows written after their answer are written one at a time, in the order of the answers:
- * a login-throttled row's check for a recent one and its insert must not interleave with
- * another's, or two 429s in a row would both find none and both insert. A user's 429s while
- * their row waits add none, so a flood of them queues at most one per user. (Instances sharing a
- * PostgreSQL database each keep their own line: across them a second row is still possible.)
- */
-let lastStoreAfterAnswer: Promise<void> = Promise.resolve()
-const throttledWaiting = new Set<string>()
-
-function storeAfterAnswer(type: 'login-failed' | 'login-throttled', userId: string, store: () => Promise<void>): Promise<void> {
-  if (type === 'login-throttled') {
-    if (throttledWaiting.has(userId)) return Promise.resolve()
-    throttledWaiting.add(userId)
-  }
-  // store() never rejects: a failure is logged there.
-  lastStoreAfterAnswer = lastStoreAfterAnswer.then(store).then(() => {
-    if (type === 'login-throttled') throttledWaiting.delete(userId)
-  })
-  return lastStoreAfterAnswer
 }
 
 /**
@@ -104,20 +88,13 @@ function responseSent(event: H3Event): Promise<void> {
 
 /**
  * Refused logins are unbounded (each 429 is one request, and an attacker can send many), so the
- * table keeps at most one login-throttled row per user per 15 minutes (log-in's default window);
- * every one is logged.
+ * table keeps at most one login-throttled row per user in each quarter hour of the clock (a
+ * unique index on the user and this number: see the schemas); every one is logged.
  */
 const THROTTLED_ROW_INTERVAL_MS = 15 * 60 * 1000
 
-async function throttledRecently(userId: string): Promise<boolean> {
-  const { db, securityEventTable, toTime } = await useStore()
-  const since = new Date(Date.now() - THROTTLED_ROW_INTERVAL_MS)
-  const [row] = await db
-    .select({ id: securityEventTable.id })
-    .from(securityEventTable)
-    .where(and(eq(securityEventTable.userId, userId), eq(securityEventTable.type, 'login-throttled'), gt(securityEventTable.createdAt, toTime(since))))
-    .limit(1)
-  return row !== undefined
+function throttleBucket(at: Date): number {
+  return Math.floor(at.getTime() / THROTTLED_ROW_INTERVAL_MS)
 }
 
 /** The user's last `limit` stored events, newest first; `current` marks those made in this session. */

@@ -17,7 +17,7 @@ describe('configuration', () => {
     expect(pool?.message).toMatch(/^server exited with 1 before listening:/)
     expect(pool?.message).toContain('[config] Invalid configuration: DATABASE_POOL_MAX must be a whole number of connections above 0 and at most 1000, not "ten"; DATABASE_CONNECT_TIMEOUT must be a number of seconds above 0 and at most 3600, not "0"')
     const scheme = await startServer({ DATABASE_URL: 'mysql://127.0.0.1:9/none' }).then(server => server.stop().then(() => null), (failure: Error) => failure)
-    expect(scheme?.message).toContain('[config] DATABASE_URL: unsupported scheme mysql: (use a SQLite path, file:, or postgres://)')
+    expect(scheme?.message).toContain('[config] Invalid configuration: DATABASE_URL has an unsupported scheme, mysql: (use a SQLite path, file:, or postgres://)')
     for (const error of [pool, scheme]) expect(error?.message).not.toMatch(/\n\s+at /)
   })
 })

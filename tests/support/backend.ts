@@ -14,6 +14,8 @@ export interface SecurityEventRow {
   ipAddress: string | null
   userAgent: string | null
   createdAt: Date
+  /** login-throttled rows: their quarter hour of the clock; other rows null. */
+  throttleBucket: number | null
 }
 
 export interface SessionRow {
@@ -142,6 +144,7 @@ function createSqliteBackend(): TestBackend {
       ipAddress: row.ip_address as string | null,
       userAgent: row.user_agent as string | null,
       createdAt: new Date(Number(row.created_at) * 1000),
+      throttleBucket: row.throttle_bucket as number | null,
     })),
     seedSecurityEvents: async (userId, count, createdAt) => {
       const insert = db().prepare('insert into security_event (user_id, type, created_at) values (?, ?, ?)')
@@ -260,6 +263,7 @@ async function createPostgresBackend(): Promise<TestBackend> {
       ipAddress: row.ip_address as string | null,
       userAgent: row.user_agent as string | null,
       createdAt: row.created_at as Date,
+      throttleBucket: row.throttle_bucket as number | null,
     })),
     seedSecurityEvents: async (userId, count, createdAt) => {
       await sql`insert into security_event (user_id, type, created_at)

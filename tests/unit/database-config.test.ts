@@ -37,6 +37,6 @@ describe('resolveDatabase', () => {
   })
 
   it('refuses a URL of another scheme', () => {
-    expect(() => resolveDatabase('mysql://h/db', {})).toThrow('DATABASE_URL: unsupported scheme mysql: (use a SQLite path, file:, or postgres://)')
+    expect(() => resolveDatabase('mysql://h/db', {})).toThrow('Invalid configuration: DATABASE_URL has an unsupported scheme, mysql: (use a SQLite path, file:, or postgres://)')
   })
 })
