@@ -1,2 +1,2 @@
 ALTER TABLE "security_event" ADD COLUMN "throttle_bucket" integer;--> statement-breakpoint
-CREATE UNIQUE INDEX "security_event_throttled_once" ON "security_event" USING btree ("user_id","throttle_bucket") WHERE throttle_bucket is not null;
+CREATE UNIQUE INDEX "security_event_throttled_once" ON "security_event" USING btree ("user_id","throttle_bucket");

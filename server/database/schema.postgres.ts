@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm'
 import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core'
 
 // Mirrors schema.sqlite.ts; time columns are timestamptz, as Lucia's PostgreSQL adapter expects.
@@ -47,11 +46,12 @@ export const securityEventTable = pgTable('security_event', {
   ipAddress: text('ip_address'),
   userAgent: text('user_agent'),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  // login-throttled rows only: their quarter hour of the clock (see schema.sqlite.ts).
   throttleBucket: integer('throttle_bucket'),
 }, table => [
   index('security_event_user_id_idx').on(table.userId, table.id),
   index('security_event_created_at_idx').on(table.createdAt),
-  uniqueIndex('security_event_throttled_once').on(table.userId, table.throttleBucket).where(sql`throttle_bucket is not null`),
+  uniqueIndex('security_event_throttled_once').on(table.userId, table.throttleBucket),
 ])
 
 // The layout rate-limiter-flexible's RateLimiterPostgres reads and writes (see schema.sqlite.ts).

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const userTable = sqliteTable('user', {
@@ -54,12 +53,13 @@ export const securityEventTable = sqliteTable('security_event', {
   createdAt: integer('created_at').notNull(),
   // login-throttled rows only: the quarter hour of the clock they fall in (ms since the epoch
   // / 900,000). The unique index keeps one per user in each, whatever the number of instances
-  // storing at once (server/utils/auth-events.ts).
+  // storing at once (server/utils/auth-events.ts); other rows leave it null, and nulls never
+  // collide in a unique index.
   throttleBucket: integer('throttle_bucket'),
 }, table => [
   index('security_event_user_id_idx').on(table.userId, table.id),
   index('security_event_created_at_idx').on(table.createdAt),
-  uniqueIndex('security_event_throttled_once').on(table.userId, table.throttleBucket).where(sql`throttle_bucket is not null`),
+  uniqueIndex('security_event_throttled_once').on(table.userId, table.throttleBucket),
 ])
 
 // Throttling counters (server/utils/throttle.ts), in the layout rate-limiter-flexible's

@@ -50,7 +50,8 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
       const row = { userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) }
       if (type === 'login-throttled') {
         // One per user and quarter hour: a second one, from this instance or another, is dropped.
-        await db.insert(securityEventTable).values({ ...row, throttleBucket: throttleBucket(at) }).onConflictDoNothing()
+        await db.insert(securityEventTable).values({ ...row, throttleBucket: throttleBucket(at) })
+          .onConflictDoNothing({ target: [securityEventTable.userId, securityEventTable.throttleBucket] })
       }
       else {
         await db.insert(securityEventTable).values(row)
@@ -91,10 +92,10 @@ function responseSent(event: H3Event): Promise<void> {
  * table keeps at most one login-throttled row per user in each quarter hour of the clock (a
  * unique index on the user and this number: see the schemas); every one is logged.
  */
-const THROTTLED_ROW_INTERVAL_MS = 15 * 60 * 1000
+const THROTTLE_BUCKET_MS = 15 * 60 * 1000
 
 function throttleBucket(at: Date): number {
-  return Math.floor(at.getTime() / THROTTLED_ROW_INTERVAL_MS)
+  return Math.floor(at.getTime() / THROTTLE_BUCKET_MS)
 }
 
 /** The user's last `limit` stored events, newest first; `current` marks those made in this session. */
