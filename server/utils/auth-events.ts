@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm'
+import { desc, eq, sql } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import { createLineBatcher } from './line-batcher'
 
@@ -46,16 +46,16 @@ export async function emitAuthEvent(event: H3Event, type: AuthEventType, details
   if (userId === undefined || LOG_ONLY.has(type)) return
   const store = async () => {
     try {
-      const { db, securityEventTable, toTime } = await useStore()
-      const row = { userId, type, sessionPublicId, ipAddress, userAgent, createdAt: toTime(at) }
-      if (type === 'login-throttled') {
-        // One per user and quarter hour: a second one, from this instance or another, is dropped.
-        await db.insert(securityEventTable).values({ ...row, throttleBucket: throttleBucket(at) })
-          .onConflictDoNothing({ target: [securityEventTable.userId, securityEventTable.throttleBucket] })
-      }
-      else {
-        await db.insert(securityEventTable).values(row)
-      }
+      const database = await useStore()
+      await insertEventStatement(database).execute({
+        userId,
+        type,
+        sessionPublicId: sessionPublicId ?? null,
+        ipAddress,
+        userAgent: userAgent ?? null,
+        createdAt: database.toTime(at),
+        throttleBucket: type === 'login-throttled' ? throttleBucket(at) : null,
+      })
     }
     catch (error) {
       console.error(`[auth-events] could not store a ${type} event (request id ${line.requestId}):`, error)
@@ -97,6 +97,25 @@ const THROTTLE_BUCKET_MS = 15 * 60 * 1000
 function throttleBucket(at: Date): number {
   return Math.floor(at.getTime() / THROTTLE_BUCKET_MS)
 }
+
+/**
+ * One prepared insert for every stored event. Only login-throttled rows have a bucket, so only
+ * they can meet the conflict: a second one for the user and quarter hour, from this instance or
+ * another, is dropped (a flood of 429s runs this once a request).
+ */
+const insertEventStatement = oncePerStore(({ db, securityEventTable: table }) => db
+  .insert(table)
+  .values({
+    userId: sql.placeholder('userId'),
+    type: sql.placeholder('type'),
+    sessionPublicId: sql.placeholder('sessionPublicId'),
+    ipAddress: sql.placeholder('ipAddress'),
+    userAgent: sql.placeholder('userAgent'),
+    createdAt: sql.placeholder('createdAt'),
+    throttleBucket: sql.placeholder('throttleBucket'),
+  })
+  .onConflictDoNothing({ target: [table.userId, table.throttleBucket] })
+  .prepare())
 
 /** The user's last `limit` stored events, newest first; `current` marks those made in this session. */
 export async function listSecurityActivity(userId: string, currentSessionId: string, limit = 50): Promise<ActivityEntry[]> {

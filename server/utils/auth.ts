@@ -86,26 +86,15 @@ export async function endReplacedSession(event: H3Event): Promise<void> {
   if (previous.state === 'present') await endSession(previous.sessionId)
 }
 
-function prepareDeleteSession({ db, sessionTable }: Store) {
-  return db
-    .delete(sessionTable)
-    .where(eq(sessionTable.id, sql.placeholder('sessionId')))
-    .returning({ createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt })
-    .prepare()
-}
-
-const deleteSessionByStore = new WeakMap<Store, ReturnType<typeof prepareDeleteSession>>()
-
 /**
- * Logout's statement, built once per store: otherwise drizzle would build the SQL again (and on
- * SQLite compile a new statement) on every request, which cost about as much as the delete
- * itself (docs/benchmarks.md).
+ * Logout's statement, built once per store: built per request, it cost about as much as the
+ * delete itself (docs/benchmarks.md).
  */
-function deleteSessionStatement(store: Store) {
-  let statement = deleteSessionByStore.get(store)
-  if (!statement) deleteSessionByStore.set(store, statement = prepareDeleteSession(store))
-  return statement
-}
+const deleteSessionStatement = oncePerStore(({ db, sessionTable }) => db
+  .delete(sessionTable)
+  .where(eq(sessionTable.id, sql.placeholder('sessionId')))
+  .returning({ createdAt: sessionTable.createdAt, expiresAt: sessionTable.expiresAt })
+  .prepare())
 
 /**
  * The signed-in user and session, or a 401. When the cookie named a session that was ended

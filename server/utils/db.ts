@@ -32,3 +32,17 @@ export async function closeStore(): Promise<void> {
   opening = undefined
   await store?.close()
 }
+
+/**
+ * `build` run once per store, its result kept: for a query drizzle would otherwise build again,
+ * and on SQLite compile into a new statement, on every call, which costs about as much as a
+ * small query itself (docs/benchmarks.md). `build` ends in drizzle's `.prepare()`.
+ */
+export function oncePerStore<T>(build: (store: Store) => T): (store: Store) => T {
+  const built = new WeakMap<Store, T>()
+  return (store) => {
+    let value = built.get(store)
+    if (value === undefined) built.set(store, value = build(store))
+    return value
+  }
+}

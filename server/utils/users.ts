@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { H3Event } from 'h3'
 import { generateIdFromEntropySize } from 'lucia'
 
@@ -34,15 +34,14 @@ export async function signUp(event: H3Event, { email, password }: Credentials) {
  */
 export async function logIn(event: H3Event, { email, password }: Credentials) {
   const store = await useStore()
-  const { db, userTable, sessionTable } = store
-  const [user] = await db.select().from(userTable).where(eq(userTable.email, email)).limit(1)
+  const [user] = await userByEmailStatement(store).execute({ email })
   if (!await verifyPassword(user?.passwordHash, password) || !user) {
     // Stored for the account when the email has one (after the answer); an unknown email is only logged.
     await emitAuthEvent(event, 'login-failed', { userId: user?.id })
     return null
   }
   const session = newSession(store, user.id, event)
-  await db.insert(sessionTable).values(session.row)
+  await store.db.insert(store.sessionTable).values(session.row)
   await endReplacedSession(event)
   await emitAuthEvent(event, 'login', { userId: user.id, sessionId: session.row.id })
   return { user: { id: user.id, email: user.email }, session }
@@ -64,7 +63,14 @@ export async function loginRefused(event: H3Event, email: string, error: unknown
 }
 
 async function userIdByEmail(email: string): Promise<string | undefined> {
-  const { db, userTable } = await useStore()
-  const [user] = await db.select({ id: userTable.id }).from(userTable).where(eq(userTable.email, email)).limit(1)
+  const [user] = await userByEmailStatement(await useStore()).execute({ email })
   return user?.id
 }
+
+/** The account of an email, for log-in and for a refused log-in's event (a flood of 429s looks it up each time). */
+const userByEmailStatement = oncePerStore(({ db, userTable }) => db
+  .select({ id: userTable.id, email: userTable.email, passwordHash: userTable.passwordHash })
+  .from(userTable)
+  .where(eq(userTable.email, sql.placeholder('email')))
+  .limit(1)
+  .prepare())
