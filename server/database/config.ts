@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+// Imported by name: this module is also loaded by nuxt.config.ts and drizzle.config.ts, outside Nitro.
+import { parsePositiveSetting, type PositiveSettingRule } from '../utils/positive-setting'
 
 export type DatabaseTarget = SqliteTarget | PostgresTarget
 
@@ -31,8 +33,8 @@ export function resolveDatabase(url: string | undefined, env: Record<string, str
   const value = url?.trim() || DEFAULT_SQLITE_PATH
   if (/^postgres(ql)?:\/\//i.test(value)) {
     const problems: string[] = []
-    const poolMax = setting(env, 'DATABASE_POOL_MAX', 10, { whole: true, max: 1000, unit: 'connections' }, problems)
-    const connectTimeoutSeconds = setting(env, 'DATABASE_CONNECT_TIMEOUT', 2, { whole: false, max: 3600, unit: 'seconds' }, problems)
+    const poolMax = setting(env, { variable: 'DATABASE_POOL_MAX', unit: 'connections', whole: true, max: 1000 }, 10, problems)
+    const connectTimeoutSeconds = setting(env, { variable: 'DATABASE_CONNECT_TIMEOUT', unit: 'seconds', whole: false, max: 3600 }, 2, problems)
     if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`)
     return { dialect: 'postgres', url: value, poolMax, connectTimeoutSeconds }
   }
@@ -46,12 +48,12 @@ export function resolveDatabase(url: string | undefined, env: Record<string, str
   return { dialect: 'sqlite', path: resolve(value) }
 }
 
-/** A positive number from `env[variable]`, or `fallback` when it is unset or empty; else a problem. */
-function setting(env: Record<string, string | undefined>, variable: string, fallback: number, rule: { whole: boolean, max: number, unit: string }, problems: string[]): number {
-  const raw = env[variable]?.trim()
+/** The setting from `env`, or `fallback` when it is unset or empty; a bad value adds to `problems`. */
+function setting(env: Record<string, string | undefined>, rule: PositiveSettingRule, fallback: number, problems: string[]): number {
+  const raw = env[rule.variable]?.trim()
   if (!raw) return fallback
-  const value = Number(raw)
-  if (value > 0 && value <= rule.max && (!rule.whole || Number.isInteger(value))) return value
-  problems.push(`${variable} must be ${rule.whole ? 'a whole number' : 'a number'} of ${rule.unit} above 0 and at most ${rule.max}, not ${JSON.stringify(raw.slice(0, 40))}`)
+  const parsed = parsePositiveSetting(raw, rule)
+  if ('value' in parsed) return parsed.value
+  problems.push(parsed.problem)
   return fallback
 }

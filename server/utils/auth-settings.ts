@@ -1,3 +1,5 @@
+import { parsePositiveSetting, type PositiveSettingRule } from './positive-setting'
+
 /**
  * The numeric auth settings (runtime config, set by NUXT_AUTH_* variables), checked once, at
  * start (server/plugins/config-check.ts). Unchecked, a value that is not a number would show
@@ -15,7 +17,7 @@ export interface AuthSettings {
  * `max` keeps every time the settings make within what a Date can hold (a session lifetime of
  * 1e9 days would be an Invalid Date, and every session inactive): 100 years for the times.
  */
-const RULES: Record<keyof AuthSettings, { variable: string, unit: string, whole: boolean, max: number }> = {
+const RULES: Record<keyof AuthSettings, PositiveSettingRule> = {
   sessionIdleDays: { variable: 'NUXT_AUTH_SESSION_IDLE_DAYS', unit: 'days', whole: false, max: 36_500 },
   sessionAbsoluteDays: { variable: 'NUXT_AUTH_SESSION_ABSOLUTE_DAYS', unit: 'days', whole: false, max: 36_500 },
   reauthMinutes: { variable: 'NUXT_AUTH_REAUTH_MINUTES', unit: 'minutes', whole: false, max: 36_500 * 24 * 60 },
@@ -27,17 +29,10 @@ const RULES: Record<keyof AuthSettings, { variable: string, unit: string, whole:
 export function parseAuthSettings(config: Record<keyof AuthSettings, unknown>): AuthSettings {
   const settings = {} as AuthSettings
   const problems: string[] = []
-  for (const [key, { variable, unit, whole, max }] of Object.entries(RULES) as Array<[keyof AuthSettings, typeof RULES[keyof AuthSettings]]>) {
-    const raw = config[key]
-    // Nuxt hands a numeric variable over as a number, anything else as the string it was.
-    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
-    if (value > 0 && value <= max && (!whole || Number.isInteger(value))) {
-      settings[key] = value
-    }
-    else {
-      const given = String(raw ?? '')
-      problems.push(`${variable} must be ${whole ? 'a whole number' : 'a number'} of ${unit} above 0 and at most ${max}, not ${JSON.stringify(given.length > 40 ? `${given.slice(0, 40)}…` : given)}`)
-    }
+  for (const [key, rule] of Object.entries(RULES) as Array<[keyof AuthSettings, PositiveSettingRule]>) {
+    const parsed = parsePositiveSetting(config[key], rule)
+    if ('value' in parsed) settings[key] = parsed.value
+    else problems.push(parsed.problem)
   }
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`)
   return settings
