@@ -98,13 +98,11 @@ async function createLimiter(options: LimiterOptions): Promise<RateLimiterAbstra
  */
 function databaseLimiter({ RateLimiterSQLite, RateLimiterPostgres }: Limiters, store: Store, options: LimiterOptions): RateLimiterAbstract {
   const table = { tableName: 'rate_limit', tableCreated: true, clearExpiredByTimeout: false }
-  // drizzle keeps the driver's own client on the database object (left out of AppDatabase's type).
-  const { $client } = store.db as unknown as { $client: unknown }
   if (store.dialect === 'sqlite') {
-    return new RateLimiterSQLite({ ...options, ...table, storeClient: reusingStatements($client as SqliteClient), storeType: 'better-sqlite3' })
+    return new RateLimiterSQLite({ ...options, ...table, storeClient: reusingStatements(store), storeType: 'better-sqlite3' })
   }
   // RateLimiterPostgres speaks to a `pg` pool; postgres-js runs the same parameterised SQL.
-  const sql = $client as postgres.Sql
+  const sql = driverClient<postgres.Sql>(store)
   const pool = {
     query: async ({ text, values }: { text: string, values: postgres.ParameterOrJSON<never>[] }) => {
       const rows = await sql.unsafe(text, values)
@@ -114,39 +112,34 @@ function databaseLimiter({ RateLimiterSQLite, RateLimiterPostgres }: Limiters, s
   return new RateLimiterPostgres({ ...options, ...table, storeClient: pool, storeType: 'pool' })
 }
 
-interface SqliteClient {
-  prepare: (sql: string) => unknown
-}
-
-const statementReusingClients = new WeakMap<SqliteClient, SqliteClient>()
-
 /**
- * The SQLite connection as RateLimiterSQLite sees it, with `prepare` answering the statement it
- * made before for the same SQL. The limiter prepares its statement on every call, which was
- * two thirds of a counted attempt: 90 against 30 µs in a loop (docs/benchmarks.md), twice per
- * log-in (one counter per email, one per address). It only ever sends a handful of distinct
- * SQL texts, and a better-sqlite3 statement can be run again and again.
+ * The store's SQLite connection as RateLimiterSQLite sees it, with `prepare` answering the
+ * statement it made before for the same SQL. The limiter prepares its statement on every call,
+ * which was two thirds of a counted attempt: 90 against 30 µs in a loop (docs/benchmarks.md),
+ * twice per log-in (one counter per email, one per address). It only ever sends a handful of
+ * distinct SQL texts, and a better-sqlite3 statement can be run again and again. One per store,
+ * so that every limiter shares the statements.
  */
-function reusingStatements(client: SqliteClient): SqliteClient {
-  let reusing = statementReusingClients.get(client)
-  if (!reusing) {
-    const statements = new Map<string, unknown>()
-    reusing = new Proxy(client, {
-      get(target, key) {
-        if (key === 'prepare') {
-          return (sql: string) => {
-            let statement = statements.get(sql)
-            if (statement === undefined) statements.set(sql, statement = target.prepare(sql))
-            return statement
-          }
+const reusingStatements = oncePerStore((store) => {
+  const statements = new Map<string, unknown>()
+  return new Proxy(driverClient<{ prepare: (sql: string) => unknown }>(store), {
+    get(target, key) {
+      if (key === 'prepare') {
+        return (sql: string) => {
+          let statement = statements.get(sql)
+          if (statement === undefined) statements.set(sql, statement = target.prepare(sql))
+          return statement
         }
-        const value: unknown = Reflect.get(target, key)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-    statementReusingClients.set(client, reusing)
-  }
-  return reusing
+      }
+      const value: unknown = Reflect.get(target, key)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+})
+
+/** drizzle keeps the driver's own client on the database object (left out of AppDatabase's type). */
+function driverClient<Client>(store: Store): Client {
+  return (store.db as unknown as { $client: Client }).$client
 }
 
 let redis: Promise<Redis> | undefined
