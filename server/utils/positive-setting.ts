@@ -7,6 +7,9 @@ export interface PositiveSettingRule {
   max: number
 }
 
+/** How a number is written in a setting: plain decimal digits (not `0x10`, `1e2` or `0b11`, which Number() would take). */
+const DECIMAL = /^(?:\d+(?:\.\d+)?|\.\d+)$/
+
 /**
  * `raw` as the number `rule` allows, or the message that says why it is not: shared by the
  * NUXT_AUTH_* settings (auth-settings.ts) and the PostgreSQL pool settings
@@ -14,7 +17,7 @@ export interface PositiveSettingRule {
  * the string it was.
  */
 export function parsePositiveSetting(raw: unknown, { variable, unit, whole, max }: PositiveSettingRule): { value: number } | { problem: string } {
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw.trim()) ? Number(raw) : Number.NaN
   if (value > 0 && value <= max && (!whole || Number.isInteger(value))) return { value }
   const given = String(raw ?? '')
   return { problem: `${variable} must be ${whole ? 'a whole number' : 'a number'} of ${unit} above 0 and at most ${max}, not ${JSON.stringify(given.length > 40 ? `${given.slice(0, 40)}…` : given)}` }

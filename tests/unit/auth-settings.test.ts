@@ -20,6 +20,7 @@ describe('auth settings', () => {
     // A lifetime past what a Date can hold would make every session inactive.
     ['sessionAbsoluteDays', '1e9', 'NUXT_AUTH_SESSION_ABSOLUTE_DAYS'],
     ['sessionIdleDays', 36_501, 'NUXT_AUTH_SESSION_IDLE_DAYS'],
+    ['loginMaxFailures', '0x10', 'NUXT_AUTH_LOGIN_MAX_FAILURES'],
   ])('refuses %s = %j, naming %s', (key, value, variable) => {
     expect(() => parseAuthSettings({ ...DEFAULTS, [key]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable} must be`))
   })

@@ -15,6 +15,7 @@ describe('resolveDatabase', () => {
     expect(resolveDatabase('POSTGRESQL://h/db', { DATABASE_POOL_MAX: ' 3 ', DATABASE_CONNECT_TIMEOUT: '0.5' }))
       .toEqual({ dialect: 'postgres', url: 'POSTGRESQL://h/db', poolMax: 3, connectTimeoutSeconds: 0.5 })
     expect(resolveDatabase('postgres://h/db', { DATABASE_POOL_MAX: '', DATABASE_CONNECT_TIMEOUT: '' })).toMatchObject({ poolMax: 10, connectTimeoutSeconds: 2 })
+    expect(resolveDatabase('postgres://h/db', { DATABASE_CONNECT_TIMEOUT: '.25' })).toMatchObject({ connectTimeoutSeconds: 0.25 })
   })
 
   it.each([
@@ -22,6 +23,11 @@ describe('resolveDatabase', () => {
     ['DATABASE_POOL_MAX', '0'],
     ['DATABASE_POOL_MAX', '2.5'],
     ['DATABASE_POOL_MAX', '1001'],
+    // Number() would read these as 16, 100 and 3.
+    ['DATABASE_POOL_MAX', '0x10'],
+    ['DATABASE_POOL_MAX', '1e2'],
+    ['DATABASE_POOL_MAX', '0b11'],
+    ['DATABASE_CONNECT_TIMEOUT', '5.'],
     ['DATABASE_CONNECT_TIMEOUT', '-1'],
     ['DATABASE_CONNECT_TIMEOUT', 'Infinity'],
     ['DATABASE_CONNECT_TIMEOUT', '3601'],
