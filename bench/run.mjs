@@ -22,8 +22,10 @@ const config = {
   /** Distinct valid sessions the /me runs cycle through. */
   mePool: Number(env.BENCH_ME_POOL || 10000),
   sizes: (env.BENCH_SIZES || '1000,100000,1000000').split(',').map(Number),
+  /** Rounds (a baseline, then the route) of each table-size figure. */
+  rounds: Number(env.BENCH_ROUNDS || 3),
   /** Alternating runs of the signed-in page and the bare page, each. */
-  pageRounds: Number(env.BENCH_PAGE_ROUNDS || 2),
+  pageRounds: Number(env.BENCH_PAGE_ROUNDS || 3),
   coldRuns: Number(env.BENCH_COLD_RUNS || 7),
   postgresUrl: env.BENCH_SKIP_PG === '1' ? null : env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
 }

@@ -118,14 +118,18 @@ async function endSessions({ load, job, seeder, count, fillers, name }) {
 }
 
 /**
- * The session table at each size, all at `connections` connections, each against a
- * `GET /api/health` baseline run just before it on the same server:
- * - logout: `logouts` requests, each ending a different session, the table topped up so that it
- *   holds `size` sessions plus the ones the run ends (exactly `size` after);
- * - at the smallest and the largest size, `GET /api/auth/me` for `duration` seconds, request n
- *   naming session n of a pool of `mePool` valid sessions (so each request of a run up to the
- *   pool's size validates a different one). The pool is seeded once, after the first logout
- *   run, and stays: the table holds `size` + `mePool` sessions for the first /me run.
+ * The session table at each size, all at `connections` connections. Each figure is measured in
+ * `rounds` rounds, each a `GET /api/health` baseline and then the route, on the same server, so
+ * that a ratio is taken against a baseline measured just before it and drift on the machine
+ * shows as the spread of the rounds (summarized by `pairs`):
+ * - logout: `logouts` requests a round, each ending a different session, the table topped up so
+ *   that it holds `size` sessions plus the ones the round ends (exactly `size` after);
+ * - at the smallest and the largest size, `GET /api/auth/me` for `duration` seconds a round,
+ *   request n naming session n of a pool of `mePool` valid sessions (so each request of a run up
+ *   to the pool's size validates a different one). The pool is seeded once, after the first
+ *   size's logout rounds, and stays: the table holds `size` + `mePool` sessions for the first
+ *   /me rounds. /me's rounds come after the size's logout rounds, each after its own baseline,
+ *   so that none starts in the checkpoint that the last logouts' writes began.
  */
 async function benchTableSizes({ load, job, config, seeder, log }) {
   const runs = []
@@ -134,29 +138,61 @@ async function benchTableSizes({ load, job, config, seeder, log }) {
   let poolSeeded = false
   let spentCookies
   for (const size of config.sizes) {
-    const fillers = Math.max(0, size - await seeder.countSessions())
-    log(`table of ${size}: baseline`)
-    const baseline = await load.run(job(HEALTH, { duration: config.duration }))
-    expectOutcomes(`baseline (${size})`, baseline, '200 true')
-    log(`table of ${size}: seeding ${fillers + config.logouts} sessions, ${config.logouts} logouts`)
-    const ended = await endSessions({ load, job, seeder, count: config.logouts, fillers, name: `logout with ${size} sessions` })
-    spentCookies ??= { seed: ended.seed, count: config.logouts }
-    const run = { size, baseline, logout: { rowsBefore: ended.rowsBefore, ...ended.result } }
+    const baselineRun = async (round) => {
+      const baseline = await load.run(job(HEALTH, { duration: config.duration }))
+      expectOutcomes(`baseline (${size}, round ${round})`, baseline, '200 true')
+      return baseline
+    }
+    const logoutPairs = []
+    let rowsBefore
+    for (let round = 1; round <= config.rounds; round++) {
+      const fillers = Math.max(0, size - await seeder.countSessions())
+      log(`table of ${size}, round ${round}/${config.rounds}: baseline, then ${config.logouts} logouts (${fillers + config.logouts} sessions seeded)`)
+      const baseline = await baselineRun(round)
+      const ended = await endSessions({ load, job, seeder, count: config.logouts, fillers, name: `logout with ${size} sessions` })
+      spentCookies ??= { seed: ended.seed, count: config.logouts }
+      rowsBefore = ended.rowsBefore
+      logoutPairs.push({ baseline, route: ended.result })
+    }
+    const run = { size, logout: { rowsBefore, ...pairs(logoutPairs) } }
     if (meSizes.has(size)) {
       if (!poolSeeded) {
         log(`seeding the /me pool of ${pool.count} sessions`)
         await seeder.insertSessions({ tokens: pool })
         poolSeeded = true
       }
-      log(`table of ${size}: GET /api/auth/me, pool of ${pool.count}`)
       const rows = await seeder.countSessions()
-      const me = await load.run(job(ME, { duration: config.duration, cookies: pool }))
-      expectOutcomes(`me with ${size} sessions`, me, '200 user')
-      run.me = { rows, ...me }
+      const mePairs = []
+      for (let round = 1; round <= config.rounds; round++) {
+        log(`table of ${size}, round ${round}/${config.rounds}: baseline, then GET /api/auth/me, pool of ${pool.count}`)
+        const baseline = await baselineRun(round)
+        const me = await load.run(job(ME, { duration: config.duration, cookies: pool }))
+        expectOutcomes(`me with ${size} sessions`, me, '200 user')
+        mePairs.push({ baseline, route: me })
+      }
+      run.me = { rows, ...pairs(mePairs) }
     }
     runs.push(run)
   }
   return { runs, spentCookies }
+}
+
+/**
+ * Rounds of (baseline, route) as one figure: the route's median req/s and latencies, the
+ * baselines' median, and the route's share of its own round's baseline, by median and range.
+ */
+function pairs(rounds) {
+  const median = values => spread(values).median
+  return {
+    rps: median(rounds.map(r => r.route.rps)),
+    latency: { p50: median(rounds.map(r => r.route.latency.p50)), p99: median(rounds.map(r => r.route.latency.p99)) },
+    baseline: {
+      rps: median(rounds.map(r => r.baseline.rps)),
+      latency: { p50: median(rounds.map(r => r.baseline.latency.p50)), p99: median(rounds.map(r => r.baseline.latency.p99)) },
+    },
+    share: spread(rounds.map(r => r.route.rps / r.baseline.rps)),
+    rounds,
+  }
 }
 
 /**
