@@ -38,7 +38,7 @@ export async function benchBackend({ load, config, databaseUrl, openSeeder, log 
       await load.run(job(HEALTH, { duration: WARMUP_SECONDS }))
       await load.run(job(LOGOUT, { duration: WARMUP_SECONDS, cookies: { seed: newSeed(), from: 0, count: 1e6 } }))
 
-      const tableSizes = await benchTableSizes({ load, job, config, seeder, log })
+      const tableSizes = await benchTableSizes({ load, job, config, seeder, log, server })
 
       log('throughput: baseline')
       const baseline = await load.run(job(HEALTH, { duration: config.duration }))
@@ -106,11 +106,11 @@ async function benchOtherEndpoints({ load, job, server, config, log }) {
  * Seeds `count` sessions and ends each with one logout; fails unless every answer was
  * `200 true` and the table lost exactly `count` rows.
  */
-async function endSessions({ load, job, seeder, count, fillers, name }) {
+async function endSessions({ load, job, seeder, server, count, fillers, name }) {
   const seed = newSeed()
   await seeder.insertSessions({ tokens: { seed, count }, fillers })
   const before = await seeder.countSessions()
-  const result = await load.run(job(LOGOUT, { amount: count, cookies: { seed, from: 0, count } }))
+  const result = await withServerCpu(server, () => load.run(job(LOGOUT, { amount: count, cookies: { seed, from: 0, count } })))
   expectOutcomes(name, result, '200 true', count)
   const deleted = before - await seeder.countSessions()
   if (deleted !== count) throw new Error(`${name}: ${count} responses \`true\` but ${deleted} rows deleted`)
@@ -131,7 +131,7 @@ async function endSessions({ load, job, seeder, count, fillers, name }) {
  *   /me rounds. /me's rounds come after the size's logout rounds, each after its own baseline,
  *   so that none starts in the checkpoint that the last logouts' writes began.
  */
-async function benchTableSizes({ load, job, config, seeder, log }) {
+async function benchTableSizes({ load, job, config, seeder, log, server }) {
   const runs = []
   const meSizes = new Set([config.sizes[0], config.sizes.at(-1)])
   const pool = { seed: newSeed(), from: 0, count: config.mePool }
@@ -139,7 +139,7 @@ async function benchTableSizes({ load, job, config, seeder, log }) {
   let spentCookies
   for (const size of config.sizes) {
     const baselineRun = async (round) => {
-      const baseline = await load.run(job(HEALTH, { duration: config.duration }))
+      const baseline = await withServerCpu(server, () => load.run(job(HEALTH, { duration: config.duration })))
       expectOutcomes(`baseline (${size}, round ${round})`, baseline, '200 true')
       return baseline
     }
@@ -149,7 +149,7 @@ async function benchTableSizes({ load, job, config, seeder, log }) {
       const fillers = Math.max(0, size - await seeder.countSessions())
       log(`table of ${size}, round ${round}/${config.rounds}: baseline, then ${config.logouts} logouts (${fillers + config.logouts} sessions seeded)`)
       const baseline = await baselineRun(round)
-      const ended = await endSessions({ load, job, seeder, count: config.logouts, fillers, name: `logout with ${size} sessions` })
+      const ended = await endSessions({ load, job, seeder, server, count: config.logouts, fillers, name: `logout with ${size} sessions` })
       spentCookies ??= { seed: ended.seed, count: config.logouts }
       rowsBefore = ended.rowsBefore
       logoutPairs.push({ baseline, route: ended.result })
@@ -166,7 +166,7 @@ async function benchTableSizes({ load, job, config, seeder, log }) {
       for (let round = 1; round <= config.rounds; round++) {
         log(`table of ${size}, round ${round}/${config.rounds}: baseline, then GET /api/auth/me, pool of ${pool.count}`)
         const baseline = await baselineRun(round)
-        const me = await load.run(job(ME, { duration: config.duration, cookies: pool }))
+        const me = await withServerCpu(server, () => load.run(job(ME, { duration: config.duration, cookies: pool })))
         expectOutcomes(`me with ${size} sessions`, me, '200 user')
         mePairs.push({ baseline, route: me })
       }
@@ -191,7 +191,44 @@ function pairs(rounds) {
       latency: { p50: median(rounds.map(r => r.baseline.latency.p50)), p99: median(rounds.map(r => r.baseline.latency.p99)) },
     },
     share: spread(rounds.map(r => r.route.rps / r.baseline.rps)),
+    cpu: {
+      mainMicros: median(rounds.map(r => r.route.cpu.mainMicros)),
+      totalMicros: median(rounds.map(r => r.route.cpu.totalMicros)),
+      mainBusy: median(rounds.map(r => r.route.cpu.mainBusy)),
+      baseline: {
+        mainMicros: median(rounds.map(r => r.baseline.cpu.mainMicros)),
+        totalMicros: median(rounds.map(r => r.baseline.cpu.totalMicros)),
+        mainBusy: median(rounds.map(r => r.baseline.cpu.mainBusy)),
+      },
+      // What the route's share would be if the event loop alone bounded both: the baseline's
+      // main-thread CPU per request over the route's, round by round.
+      share: spread(rounds.map(r => r.baseline.cpu.mainMicros / r.route.cpu.mainMicros)),
+    },
     rounds,
+  }
+}
+
+/**
+ * `run` (a load run), with the server's CPU time over it: µs per response on its main thread
+ * and on all of its threads, and how busy the main thread was (1 = never idle). A server whose
+ * event loop is not busy all the time is held back by something else: the load generator on
+ * the other core, a wait on the disk, the answers of a batch held for its commit.
+ */
+async function withServerCpu(server, run) {
+  const before = server.cpuMicros()
+  const result = await run()
+  const after = server.cpuMicros()
+  // From the first request to the last response: a run of so many requests ends a while after
+  // its last response (autocannon's next tick), and the server is idle then.
+  const wallMicros = result.elapsedSec * 1e6
+  const responses = result.responses
+  return {
+    ...result,
+    cpu: {
+      mainMicros: (after.main - before.main) / responses,
+      totalMicros: (after.total - before.total) / responses,
+      mainBusy: (after.main - before.main) / wallMicros,
+    },
   }
 }
 
@@ -219,12 +256,17 @@ export async function benchPages({ load, config, log }) {
     const runs = { auth: [], bare: [] }
     for (let i = 0; i < config.pageRounds; i++) {
       log(`pages: round ${i + 1}/${config.pageRounds}`)
-      runs.auth.push(await load.run({ ...authJob, duration: config.duration }))
-      runs.bare.push(await load.run({ ...bareJob, duration: config.duration }))
+      runs.auth.push(await withServerCpu(auth, () => load.run({ ...authJob, duration: config.duration })))
+      runs.bare.push(await withServerCpu(bare, () => load.run({ ...bareJob, duration: config.duration })))
     }
     for (const result of runs.auth) expectOutcomes('signed-in /', result, '200 page')
     for (const result of runs.bare) expectOutcomes('bare /', result, '200 page')
-    const summary = list => ({ rps: spread(list.map(r => r.rps)).median, p50: spread(list.map(r => r.latency.p50)).median, runs: list })
+    const summary = list => ({
+      rps: spread(list.map(r => r.rps)).median,
+      p50: spread(list.map(r => r.latency.p50)).median,
+      cpu: { mainMicros: spread(list.map(r => r.cpu.mainMicros)).median, mainBusy: spread(list.map(r => r.cpu.mainBusy)).median },
+      runs: list,
+    })
     return {
       markupBytes: authMarkup.length,
       auth: { ...summary(runs.auth), rssBytes: auth.rssBytes() },
