@@ -43,6 +43,7 @@ function runJob({ url, method, path, headers, connections, duration, amount, coo
 
   return new Promise((resolve, reject) => {
     const started = performance.now()
+    const cpuBefore = process.cpuUsage()
     // autocannon rejects `duration: undefined`: a run is bounded by one or the other.
     const bound = amount === undefined ? { duration } : { amount }
     let lastResponseAt = started
@@ -51,6 +52,7 @@ function runJob({ url, method, path, headers, connections, duration, amount, coo
       // Up to the last response, not to the callback: autocannon notices that a run of `amount`
       // requests is over only at its next one-second tick.
       const elapsedSec = (lastResponseAt - started) / 1000
+      const cpu = process.cpuUsage(cpuBefore)
       resolve({
         responses: latencies.length,
         elapsedSec,
@@ -59,6 +61,9 @@ function runJob({ url, method, path, headers, connections, duration, amount, coo
         outcomes,
         errors: result.errors,
         timeouts: result.timeouts,
+        // The load generator's own CPU per response (this process, all threads): it shares the
+        // machine's cores with the server, so what it spends is not there for the server.
+        loadMicros: (cpu.user + cpu.system) / latencies.length,
       })
     })
     // autocannon's own histogram counts whole milliseconds, too coarse for sub-millisecond

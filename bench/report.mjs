@@ -62,17 +62,17 @@ export function formatReport(results) {
   for (const [backend, { throughput, tableSizes, rssBytes }] of Object.entries(results.backends)) {
     const rounds = tableSizes[0].logout.rounds.length
     lines.push('', `${backend}: by table size, ${config.connections} connections, median of ${rounds} rounds (each a GET /api/health baseline, then the route, same server; "x base" is the median of the rounds' own ratios, range beside it)`)
-    const shareHeader = ['request', 'answer', 'req/s', 'x base', 'range', 'p50', 'p99', 'CPU µs main', 'all', 'busy', 'CPU x base']
+    const shareHeader = ['request', 'answer', 'req/s', 'x base', 'range', 'p50', 'p99', 'CPU µs main', 'all', 'busy', 'CPU x base', 'load µs']
     const cpuCells = cpu => [cpu.mainMicros.toFixed(1), cpu.totalMicros.toFixed(1), cpu.mainBusy.toFixed(2)]
-    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`]
+    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`, figure.cpu.loadMicros.toFixed(1)]
     const rows = []
     for (const run of tableSizes) {
-      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x'])
+      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x', run.logout.cpu.baseline.loadMicros.toFixed(1)])
       rows.push(shareRow(`logout, ${config.logouts} sessions ended (${run.logout.rowsBefore} rows)`, '200 true', run.logout))
       if (run.me) rows.push(shareRow(`GET /api/auth/me, pool of ${config.mePool} (${run.me.rows} rows)`, '200 user', run.me))
     }
     lines.push(...table(shareHeader, rows))
-    lines.push('(CPU: the server\'s µs per response on its main thread and on all its threads, the main thread\'s busy share of the run, and the baseline\'s main-thread µs over the route\'s: what "x base" would be were the event loop all that bounds both)')
+    lines.push('(CPU: the server\'s µs per response on its main thread and on all its threads, the main thread\'s busy share of the run, and the baseline\'s main-thread µs over the route\'s: what "x base" would be were the event loop all that bounds both; "load µs" is the load generator\'s own CPU per response, on the same two cores)')
 
     const base = throughput.baseline
     lines.push('', `${backend}: other requests, ${config.connections} connections (ratios against GET /api/health in this run)`)
@@ -89,10 +89,10 @@ export function formatReport(results) {
 
   const { pages } = results
   lines.push('', `pages: GET /, ${config.connections} connections, median of ${config.pageRounds} alternating runs each (${pages.markupBytes} bytes of markup)`)
-  lines.push(...table(['page', 'req/s', 'x bare', 'p50', 'x bare', 'RSS after', 'x bare', 'CPU µs main', 'busy'], [
+  lines.push(...table(['page', 'req/s', 'x bare', 'p50', 'x bare', 'RSS after', 'x bare', 'CPU µs main', 'busy', 'load µs'], [
     ['bare Nuxt app, static copy of the markup', pages.bare],
     ['auth app, signed in (session validated)', pages.auth],
-  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2)])))
+  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2), r.cpu.loadMicros.toFixed(0)])))
 
   const { auth, bare } = results.coldStart
   lines.push('', `cold start: spawn to first good response, ${bare.runs.length} starts each`)

@@ -195,10 +195,12 @@ function pairs(rounds) {
       mainMicros: median(rounds.map(r => r.route.cpu.mainMicros)),
       totalMicros: median(rounds.map(r => r.route.cpu.totalMicros)),
       mainBusy: median(rounds.map(r => r.route.cpu.mainBusy)),
+      loadMicros: median(rounds.map(r => r.route.loadMicros)),
       baseline: {
         mainMicros: median(rounds.map(r => r.baseline.cpu.mainMicros)),
         totalMicros: median(rounds.map(r => r.baseline.cpu.totalMicros)),
         mainBusy: median(rounds.map(r => r.baseline.cpu.mainBusy)),
+        loadMicros: median(rounds.map(r => r.baseline.loadMicros)),
       },
       // What the route's share would be if the event loop alone bounded both: the baseline's
       // main-thread CPU per request over the route's, round by round.
@@ -264,7 +266,11 @@ export async function benchPages({ load, config, log }) {
     const summary = list => ({
       rps: spread(list.map(r => r.rps)).median,
       p50: spread(list.map(r => r.latency.p50)).median,
-      cpu: { mainMicros: spread(list.map(r => r.cpu.mainMicros)).median, mainBusy: spread(list.map(r => r.cpu.mainBusy)).median },
+      cpu: {
+        mainMicros: spread(list.map(r => r.cpu.mainMicros)).median,
+        mainBusy: spread(list.map(r => r.cpu.mainBusy)).median,
+        loadMicros: spread(list.map(r => r.loadMicros)).median,
+      },
       runs: list,
     })
     return {
