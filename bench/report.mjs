@@ -19,6 +19,8 @@ const ms = value => `${value.toFixed(3)} ms`
 const ratio = (value, base) => `${(value / base).toFixed(2)}x`
 const mb = bytes => `${(bytes / 2 ** 20).toFixed(0)} MB`
 const rps = value => value.toFixed(0)
+/** A share of the machine's CPU time, such as steal; absent (an older result) as "?". */
+const percent = share => (share === undefined ? '?' : `${(100 * share).toFixed(1)}%`)
 /** A route's share of its rounds' own baselines: the median of the per-round shares, with their range. */
 const shareOf = ({ share, rounds }) => `median of ${rounds.length} rounds (${share.min.toFixed(2)}–${share.max.toFixed(2)})`
 
@@ -52,27 +54,44 @@ export function evaluateTargets(results) {
   return targets
 }
 
+/** Above this, the host took enough of the cores during a run to move its figures. */
+const NOTABLE_STEAL = 0.05
+
+/** The most steal seen in any run of these results (undefined for results from before it was measured). */
+function mostSteal({ backends, pages, coldStart }) {
+  const shares = [coldStart.steal, pages.auth.cpu.steal, pages.bare.cpu.steal]
+  for (const { tableSizes } of Object.values(backends)) {
+    for (const run of tableSizes) {
+      for (const figure of [run.logout, run.me].filter(Boolean)) shares.push(figure.cpu.steal, figure.cpu.baseline.steal)
+    }
+  }
+  const measured = shares.filter(share => share !== undefined)
+  return measured.length ? Math.max(...measured) : undefined
+}
+
 export function formatReport(results) {
   const lines = []
   const { machine, config } = results
   lines.push(`${machine.date}  ${machine.cpuModel} (${machine.cores} cores)  Node ${machine.node}  ${machine.platform}`)
+  const steal = mostSteal(results)
+  if (steal !== undefined) lines.push(`steal: at most ${percent(steal)} of the machine's CPU time went to other guests during a measured run${steal > NOTABLE_STEAL ? ' (a contended host: compare ratios only within this run)' : ''}`)
   const row = (name, answer, r, base) => [name, answer, rps(r.rps), ratio(r.rps, base.rps), ms(r.latency.p50), ratio(r.latency.p50, base.latency.p50), ms(r.latency.p99), ratio(r.latency.p99, base.latency.p99)]
   const header = ['request', 'answer', 'req/s', 'x base', 'p50', 'x base', 'p99', 'x base']
 
   for (const [backend, { throughput, tableSizes, rssBytes }] of Object.entries(results.backends)) {
     const rounds = tableSizes[0].logout.rounds.length
     lines.push('', `${backend}: by table size, ${config.connections} connections, median of ${rounds} rounds (each a GET /api/health baseline, then the route, same server; "x base" is the median of the rounds' own ratios, range beside it)`)
-    const shareHeader = ['request', 'answer', 'req/s', 'x base', 'range', 'p50', 'p99', 'CPU µs main', 'all', 'busy', 'CPU x base', 'load µs']
+    const shareHeader = ['request', 'answer', 'req/s', 'x base', 'range', 'p50', 'p99', 'CPU µs main', 'all', 'busy', 'CPU x base', 'load µs', 'steal']
     const cpuCells = cpu => [cpu.mainMicros.toFixed(1), cpu.totalMicros.toFixed(1), cpu.mainBusy.toFixed(2)]
-    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`, figure.cpu.loadMicros.toFixed(1)]
+    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`, figure.cpu.loadMicros.toFixed(1), percent(figure.cpu.steal)]
     const rows = []
     for (const run of tableSizes) {
-      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x', run.logout.cpu.baseline.loadMicros.toFixed(1)])
+      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x', run.logout.cpu.baseline.loadMicros.toFixed(1), percent(run.logout.cpu.baseline.steal)])
       rows.push(shareRow(`logout, ${config.logouts} sessions ended (${run.logout.rowsBefore} rows)`, '200 true', run.logout))
       if (run.me) rows.push(shareRow(`GET /api/auth/me, pool of ${config.mePool} (${run.me.rows} rows)`, '200 user', run.me))
     }
     lines.push(...table(shareHeader, rows))
-    lines.push('(CPU: the server\'s µs per response on its main thread and on all its threads, the main thread\'s busy share of the run, and the baseline\'s main-thread µs over the route\'s: what "x base" would be were the event loop all that bounds both; "load µs" is the load generator\'s own CPU per response, on the same two cores)')
+    lines.push('(CPU: the server\'s µs per response on its main thread and on all its threads, the main thread\'s busy share of the run, and the baseline\'s main-thread µs over the route\'s: what "x base" would be were the event loop all that bounds both; "load µs" is the load generator\'s own CPU per response, on the same two cores; "steal" is the most of the machine\'s CPU time that the hypervisor took for other guests in any of the rounds)')
 
     const base = throughput.baseline
     lines.push('', `${backend}: other requests, ${config.connections} connections (ratios against GET /api/health in this run)`)
@@ -89,13 +108,13 @@ export function formatReport(results) {
 
   const { pages } = results
   lines.push('', `pages: GET /, ${config.connections} connections, median of ${config.pageRounds} alternating runs each (${pages.markupBytes} bytes of markup)`)
-  lines.push(...table(['page', 'req/s', 'x bare', 'p50', 'x bare', 'RSS after', 'x bare', 'CPU µs main', 'busy', 'load µs'], [
+  lines.push(...table(['page', 'req/s', 'x bare', 'p50', 'x bare', 'RSS after', 'x bare', 'CPU µs main', 'busy', 'load µs', 'steal'], [
     ['bare Nuxt app, static copy of the markup', pages.bare],
     ['auth app, signed in (session validated)', pages.auth],
-  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2), r.cpu.loadMicros.toFixed(0)])))
+  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2), r.cpu.loadMicros.toFixed(0), percent(r.cpu.steal)])))
 
   const { auth, bare } = results.coldStart
-  lines.push('', `cold start: spawn to first good response, ${bare.runs.length} starts each`)
+  lines.push('', `cold start: spawn to first good response, ${bare.runs.length} starts each (steal over the starts: ${percent(results.coldStart.steal)})`)
   lines.push(...table(['app', 'median', 'x bare', 'min', 'max'], [
     ['bare Nuxt app, GET /api/ping', bare],
     ['auth app, POST /api/auth/logout', auth],

@@ -78,6 +78,17 @@ function cpuMicros(pid) {
   return { main: toMicros(ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'))), total: toMicros(total) }
 }
 
+/**
+ * The machine's CPU time so far, from the first line of /proc/stat (Linux), in clock ticks of
+ * all cores together: `steal` is time the hypervisor gave this VM's virtual cores to someone
+ * else, `total` everything. A run's steal over its total says how much of the machine was not
+ * there for the processes measured.
+ */
+export function machineTicks() {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
+  return { steal, total: user + nice + system + idle + iowait + irq + softirq + steal }
+}
+
 /** SIGTERM (Nitro shuts down gracefully, and `--cpu-prof` writes its profile), SIGKILL after 10 s. */
 function stopProcess(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()

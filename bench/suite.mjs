@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteSeeder } from './database.mjs'
-import { httpRequest, measureColdStart, startServer } from './server.mjs'
+import { httpRequest, machineTicks, measureColdStart, startServer } from './server.mjs'
 import { benchToken } from './tokens.mjs'
 
 export const AUTH_ENTRY = '.output/server/index.mjs'
@@ -195,11 +195,13 @@ function pairs(rounds) {
       mainMicros: median(rounds.map(r => r.route.cpu.mainMicros)),
       totalMicros: median(rounds.map(r => r.route.cpu.totalMicros)),
       mainBusy: median(rounds.map(r => r.route.cpu.mainBusy)),
+      steal: Math.max(...rounds.map(r => r.route.cpu.steal)),
       loadMicros: median(rounds.map(r => r.route.loadMicros)),
       baseline: {
         mainMicros: median(rounds.map(r => r.baseline.cpu.mainMicros)),
         totalMicros: median(rounds.map(r => r.baseline.cpu.totalMicros)),
         mainBusy: median(rounds.map(r => r.baseline.cpu.mainBusy)),
+        steal: Math.max(...rounds.map(r => r.baseline.cpu.steal)),
         loadMicros: median(rounds.map(r => r.baseline.loadMicros)),
       },
       // What the route's share would be if the event loop alone bounded both: the baseline's
@@ -218,8 +220,10 @@ function pairs(rounds) {
  */
 async function withServerCpu(server, run) {
   const before = server.cpuMicros()
+  const machineBefore = machineTicks()
   const result = await run()
   const after = server.cpuMicros()
+  const machineAfter = machineTicks()
   // From the first request to the last response: a run of so many requests ends a while after
   // its last response (autocannon's next tick), and the server is idle then.
   const wallMicros = result.elapsedSec * 1e6
@@ -230,9 +234,12 @@ async function withServerCpu(server, run) {
       mainMicros: (after.main - before.main) / responses,
       totalMicros: (after.total - before.total) / responses,
       mainBusy: (after.main - before.main) / wallMicros,
+      steal: stealShare(machineBefore, machineAfter),
     },
   }
 }
+
+const stealShare = (before, after) => (after.steal - before.steal) / Math.max(1, after.total - before.total)
 
 /**
  * Signed-in `/` of the auth app against `/` of the bare app, which renders the same markup
@@ -269,6 +276,7 @@ export async function benchPages({ load, config, log }) {
       cpu: {
         mainMicros: spread(list.map(r => r.cpu.mainMicros)).median,
         mainBusy: spread(list.map(r => r.cpu.mainBusy)).median,
+        steal: Math.max(...list.map(r => r.cpu.steal)),
         loadMicros: spread(list.map(r => r.loadMicros)).median,
       },
       runs: list,
@@ -360,12 +368,13 @@ async function coldStarts({ config, log, databaseUrl }) {
   await bare()
   await auth(config.coldRuns)
   const times = { bare: [], auth: [] }
+  const machineBefore = machineTicks()
   for (let i = 0; i < config.coldRuns; i++) {
     log(`cold start ${i + 1}/${config.coldRuns}`)
     times.bare.push(await bare())
     times.auth.push(await auth(i))
   }
-  return { bare: spread(times.bare), auth: spread(times.auth) }
+  return { bare: spread(times.bare), auth: spread(times.auth), steal: stealShare(machineBefore, machineTicks()) }
 }
 
 function spread(values) {
