@@ -1,11 +1,12 @@
 // `npm run bench`: builds the auth app and a bare Nuxt app, measures them over loopback with
 // autocannon, prints a table and writes bench/results/latest.json. See docs/benchmarks.md.
-import { fork, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPostgresDatabase, openPostgresSeeder, openSqliteSeeder } from './database.mjs'
+import { startLoadGenerator } from './load-client.mjs'
 import { evaluateTargets, formatReport } from './report.mjs'
 import { benchBackend, benchColdStart, benchPages, captureSignedInMarkup } from './suite.mjs'
 
@@ -102,28 +103,4 @@ function build(name, args, extraEnv) {
   log(`building the ${name}`)
   const result = spawnSync('npx', args, { env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   if (result.status !== 0) throw new Error(`${name} build failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`)
-}
-
-/** bench/load.mjs in a child process; `run(job)` resolves with its result. */
-function startLoadGenerator() {
-  const child = fork(fileURLToPath(new URL('load.mjs', import.meta.url)), { stdio: 'inherit' })
-  const pending = new Map()
-  let nextId = 0
-  child.on('message', ({ id, result, error }) => {
-    const { resolve, reject } = pending.get(id)
-    pending.delete(id)
-    if (error) reject(new Error(`load generator: ${error}`))
-    else resolve(result)
-  })
-  child.on('exit', (code) => {
-    for (const { reject } of pending.values()) reject(new Error(`load generator exited (${code})`))
-  })
-  return {
-    run: job => new Promise((resolve, reject) => {
-      const id = nextId++
-      pending.set(id, { resolve, reject })
-      child.send({ id, job })
-    }),
-    close: () => child.disconnect(),
-  }
 }

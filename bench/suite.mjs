@@ -10,16 +10,16 @@ import { benchToken } from './tokens.mjs'
 export const AUTH_ENTRY = '.output/server/index.mjs'
 export const BARE_ENTRY = 'bench/bare-app/.output/server/index.mjs'
 
-const HEALTH = { method: 'GET', path: '/api/health' }
-const LOGOUT = { method: 'POST', path: '/api/auth/logout' }
+export const HEALTH = { method: 'GET', path: '/api/health' }
+export const LOGOUT = { method: 'POST', path: '/api/auth/logout' }
 const SIGNUP = { method: 'POST', path: '/api/auth/signup' }
 const LOGIN = { method: 'POST', path: '/api/auth/login' }
-const ME = { method: 'GET', path: '/api/auth/me' }
+export const ME = { method: 'GET', path: '/api/auth/me' }
 const BENCH_PASSWORD = 'bench password, long enough'
 const PAGE_EMAIL = 'bench-page@example.com'
 const WARMUP_SECONDS = 2
 
-const newSeed = () => randomBytes(6).toString('hex')
+export const newSeed = () => randomBytes(6).toString('hex')
 
 /**
  * Runs the table-size and throughput benchmarks against one auth server on `databaseUrl`.
@@ -218,7 +218,7 @@ function pairs(rounds) {
  * event loop is not busy all the time is held back by something else: the load generator on
  * the other core, a wait on the disk, the answers of a batch held for its commit.
  */
-async function withServerCpu(server, run) {
+export async function withServerCpu(server, run) {
   const before = server.cpuMicros()
   const machineBefore = machineTicks()
   const result = await run()
@@ -377,7 +377,7 @@ async function coldStarts({ config, log, databaseUrl }) {
   return { bare: spread(times.bare), auth: spread(times.auth), steal: stealShare(machineBefore, machineTicks()) }
 }
 
-function spread(values) {
+export function spread(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length / 2
   const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2
@@ -385,7 +385,7 @@ function spread(values) {
 }
 
 /** Fails the benchmark unless every response was `expected` (and, given `count`, that many). */
-function expectOutcomes(name, result, expected, count) {
+export function expectOutcomes(name, result, expected, count) {
   const unexpected = Object.keys(result.outcomes).filter(key => key !== expected)
   const matching = result.outcomes[expected] ?? 0
   if (unexpected.length || result.errors || (count !== undefined && matching !== count)) {
@@ -393,7 +393,7 @@ function expectOutcomes(name, result, expected, count) {
   }
 }
 
-async function expectResponse(url, request, token, status, body) {
+export async function expectResponse(url, request, token, status, body) {
   const response = await httpRequest(new URL(request.path, url), { method: request.method, headers: { cookie: `auth_session=${token}` } })
   if (response.status !== status || response.body !== body) {
     throw new Error(`${request.method} ${request.path}: expected ${status} ${body}, got ${response.status} ${response.body}`)
