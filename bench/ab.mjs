@@ -56,7 +56,9 @@ try {
     await load.run(config.route === 'me' ? job({ ...ME, duration: 2, cookies: { ...pool, from: 0 } }) : job({ ...LOGOUT, duration: 2, cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
   }
 
-  console.log(`${config.route}, ${config.rows} sessions, ${config.connections} connections, ${config.rounds} rounds`)
+  // /me's pool is part of the table: a pool larger than AB_ROWS makes the table that size.
+  const tableRows = config.route === 'me' ? Math.max(config.rows, config.mePool) : config.rows
+  console.log(`${config.route}, ${tableRows} sessions, ${config.connections} connections, ${config.rounds} rounds`)
   for (const [i, entry] of entries.entries()) console.log(`  ${names[i]}: ${entry} ${JSON.stringify(sideEnv[i])}`)
   for (let round = 0; round < config.rounds; round++) {
     for (const side of round % 2 ? [sides[1], sides[0]] : sides) side.rounds.push(await measureRound(side))

@@ -21,6 +21,8 @@ const mb = bytes => `${(bytes / 2 ** 20).toFixed(0)} MB`
 const rps = value => value.toFixed(0)
 /** A share of the machine's CPU time, such as steal; absent (an older result) as "?". */
 const percent = share => (share === undefined ? '?' : `${(100 * share).toFixed(1)}%`)
+/** The load generator's µs per response; absent (an older result) as "?". */
+const loadCell = (micros, digits) => (micros === undefined ? '?' : micros.toFixed(digits))
 /** A route's share of its rounds' own baselines: the median of the per-round shares, with their range. */
 const shareOf = ({ share, rounds }) => `median of ${rounds.length} rounds (${share.min.toFixed(2)}–${share.max.toFixed(2)})`
 
@@ -93,10 +95,10 @@ export function formatReport(results) {
     lines.push('', `${backend}: by table size, ${config.connections} connections, median of ${rounds} rounds (each a GET /api/health baseline, then the route, same server; "x base" is the median of the rounds' own ratios, range beside it)`)
     const shareHeader = ['request', 'answer', 'req/s', 'x base', 'range', 'p50', 'p99', 'CPU µs main', 'all', 'busy', 'CPU x base', 'load µs', 'steal']
     const cpuCells = cpu => [cpu.mainMicros.toFixed(1), cpu.totalMicros.toFixed(1), cpu.mainBusy.toFixed(2)]
-    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`, figure.cpu.loadMicros.toFixed(1), percent(figure.cpu.steal)]
+    const shareRow = (name, answer, figure) => [name, answer, rps(figure.rps), `${figure.share.median.toFixed(2)}x`, `${figure.share.min.toFixed(2)}–${figure.share.max.toFixed(2)}`, ms(figure.latency.p50), ms(figure.latency.p99), ...cpuCells(figure.cpu), `${figure.cpu.share.median.toFixed(2)}x`, loadCell(figure.cpu.loadMicros, 1), percent(figure.cpu.steal)]
     const rows = []
     for (const run of tableSizes) {
-      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x', run.logout.cpu.baseline.loadMicros.toFixed(1), percent(run.logout.cpu.baseline.steal)])
+      rows.push([`GET /api/health, table of ${run.size}`, '200 true', rps(run.logout.baseline.rps), '1.00x', '', ms(run.logout.baseline.latency.p50), ms(run.logout.baseline.latency.p99), ...cpuCells(run.logout.cpu.baseline), '1.00x', loadCell(run.logout.cpu.baseline.loadMicros, 1), percent(run.logout.cpu.baseline.steal)])
       rows.push(shareRow(`logout, ${config.logouts} sessions ended (${run.logout.rowsBefore} rows)`, '200 true', run.logout))
       if (run.me) rows.push(shareRow(`GET /api/auth/me, pool of ${config.mePool} (${run.me.rows} rows)`, '200 user', run.me))
     }
@@ -121,7 +123,7 @@ export function formatReport(results) {
   lines.push(...table(['page', 'req/s', 'x bare', 'p50', 'x bare', 'RSS after', 'x bare', 'CPU µs main', 'busy', 'load µs', 'steal'], [
     ['bare Nuxt app, static copy of the markup', pages.bare],
     ['auth app, signed in (session validated)', pages.auth],
-  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2), r.cpu.loadMicros.toFixed(0), percent(r.cpu.steal)])))
+  ].map(([name, r]) => [name, rps(r.rps), ratio(r.rps, pages.bare.rps), ms(r.p50), ratio(r.p50, pages.bare.p50), mb(r.rssBytes), ratio(r.rssBytes, pages.bare.rssBytes), r.cpu.mainMicros.toFixed(0), r.cpu.mainBusy.toFixed(2), loadCell(r.cpu.loadMicros, 0), percent(r.cpu.steal)])))
 
   const { auth, bare } = results.coldStart
   lines.push('', `cold start: spawn to first good response, ${bare.runs.length} starts each (steal over the starts: ${percent(results.coldStart.steal)})`)

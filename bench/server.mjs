@@ -30,7 +30,11 @@ export async function startServer(entry, env = {}) {
   child.stderr.on('data', keep)
 
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS)
+    // A server that never listens is killed: no caller holds it to stop it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${entry} did not start in ${START_TIMEOUT_MS} ms:\n${output}`))
+    }, START_TIMEOUT_MS)
     const listening = () => {
       const match = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (!match) return
