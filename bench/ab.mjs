@@ -17,7 +17,7 @@ import { openSqliteSeeder } from './database.mjs'
 import { startLoadGenerator } from './load-client.mjs'
 import { startServer } from './server.mjs'
 import { benchToken } from './tokens.mjs'
-import { HEALTH, LOGOUT, ME, expectOutcomes, expectResponse, newSeed, spread, withServerCpu } from './suite.mjs'
+import { HEALTH, LOGOUT, ME, endSessions, expectOutcomes, expectResponse, newSeed, spread, withServerCpu } from './suite.mjs'
 
 const env = process.env
 const entries = process.argv.slice(2, 4)
@@ -51,9 +51,9 @@ try {
     side.seeder = await openSqliteSeeder(file)
     const pool = side.pool = config.route === 'me' ? { seed: newSeed(), count: config.mePool } : undefined
     await side.seeder.insertSessions({ tokens: pool, fillers: Math.max(0, config.rows - (pool?.count ?? 0)) })
-    const job = request => ({ url: server.url, connections: config.connections, ...request })
-    await load.run(job({ ...HEALTH, duration: 2 }))
-    await load.run(config.route === 'me' ? job({ ...ME, duration: 2, cookies: { ...pool, from: 0 } }) : job({ ...LOGOUT, duration: 2, cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
+    const warmUp = (request, options) => load.run({ url: server.url, ...request, connections: config.connections, duration: 2, ...options })
+    await warmUp(HEALTH)
+    await (config.route === 'me' ? warmUp(ME, { cookies: { ...pool, from: 0 } }) : warmUp(LOGOUT, { cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
   }
 
   // /me's pool is part of the table: a pool larger than AB_ROWS makes the table that size.
@@ -80,25 +80,21 @@ finally {
   rmSync(dir, { recursive: true, force: true })
 }
 
-/** One round on one server: its baseline, then the route; every answer checked. */
+/**
+ * One round on one server: its baseline, then the route, every answer checked (and, for
+ * logout, the rows deleted), as `npm run bench` measures a table-size figure.
+ */
 async function measureRound({ name, server, seeder, pool }) {
-  const job = request => ({ url: server.url, connections: config.connections, ...request })
+  const job = (request, options) => ({ url: server.url, ...request, connections: config.connections, ...options })
+  const baseline = await withServerCpu(server, () => load.run(job(HEALTH, { duration: config.duration })))
+  expectOutcomes(`${name} baseline`, baseline, '200 true')
   if (config.route === 'logout') {
-    const seed = newSeed()
-    await seeder.insertSessions({ tokens: { seed, count: config.logouts } })
-    const baseline = await measured(name, server, job({ ...HEALTH, duration: config.duration }), '200 true')
-    const logouts = await measured(name, server, job({ ...LOGOUT, amount: config.logouts, cookies: { seed, from: 0, count: config.logouts } }), '200 true', config.logouts)
-    return figures(baseline, logouts)
+    const { result } = await endSessions({ load, job, seeder, server, count: config.logouts, fillers: 0, name: `${name} logout` })
+    return figures(baseline, result)
   }
-  const baseline = await measured(name, server, job({ ...HEALTH, duration: config.duration }), '200 true')
-  const me = await measured(name, server, job({ ...ME, duration: config.duration, cookies: { ...pool, from: 0 } }), '200 user')
+  const me = await withServerCpu(server, () => load.run(job(ME, { duration: config.duration, cookies: { ...pool, from: 0 } })))
+  expectOutcomes(`${name} me`, me, '200 user')
   return figures(baseline, me)
-}
-
-async function measured(name, server, job, expected, count) {
-  const result = await withServerCpu(server, () => load.run(job))
-  expectOutcomes(`${name} ${job.method} ${job.path}`, result, expected, count)
-  return result
 }
 
 /** A round's figures: the route's share of its own baseline, and what the server spent on it. */

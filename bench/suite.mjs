@@ -106,7 +106,7 @@ async function benchOtherEndpoints({ load, job, server, config, log }) {
  * Seeds `count` sessions and ends each with one logout; fails unless every answer was
  * `200 true` and the table lost exactly `count` rows.
  */
-async function endSessions({ load, job, seeder, server, count, fillers, name }) {
+export async function endSessions({ load, job, seeder, server, count, fillers, name }) {
   const seed = newSeed()
   await seeder.insertSessions({ tokens: { seed, count }, fillers })
   const before = await seeder.countSessions()
