@@ -6,8 +6,9 @@
 // GET /api/health baseline and then the route on each server in turn, A first in even rounds
 // and B first in odd ones. What to read is the median of the per-round B/A ratios.
 //
-//   AB_ROUTE   logout (default: BENCH_LOGOUTS logouts a round, each a different session) or me
-//              (BENCH_DURATION seconds of GET /api/auth/me over a pool of BENCH_ME_POOL)
+//   AB_ROUTE   logout (default: BENCH_LOGOUTS logouts a round, each a different session), me
+//              (BENCH_DURATION seconds of GET /api/auth/me over a pool of BENCH_ME_POOL) or page
+//              (BENCH_DURATION seconds of the signed-in `/`, one session, as `npm run bench`)
 //   AB_ROWS    sessions in each table (default 1000); AB_ROUNDS (default 6)
 //   BENCH_CONNECTIONS, BENCH_DURATION, BENCH_LOGOUTS, BENCH_ME_POOL as for `npm run bench`
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -17,7 +18,7 @@ import { openSqliteSeeder } from './database.mjs'
 import { startLoadGenerator } from './load-client.mjs'
 import { startServer } from './server.mjs'
 import { benchToken } from './tokens.mjs'
-import { HEALTH, LOGOUT, ME, endSessions, expectOutcomes, expectResponse, newSeed, spread, withServerCpu } from './suite.mjs'
+import { HEALTH, LOGOUT, ME, PAGE_EMAIL, endSessions, expectOutcomes, expectResponse, newSeed, signUp, spread, withServerCpu } from './suite.mjs'
 
 const env = process.env
 const entries = process.argv.slice(2, 4)
@@ -34,7 +35,7 @@ const config = {
   logouts: Number(env.BENCH_LOGOUTS || 20000),
   mePool: Number(env.BENCH_ME_POOL || 10000),
 }
-if (!['logout', 'me'].includes(config.route)) throw new Error(`AB_ROUTE must be logout or me, not ${config.route}`)
+if (!['logout', 'me', 'page'].includes(config.route)) throw new Error(`AB_ROUTE must be logout, me or page, not ${config.route}`)
 const names = ['A', 'B']
 const sideEnv = [JSON.parse(env.AB_ENV_A || '{}'), JSON.parse(env.AB_ENV_B || '{}')]
 
@@ -53,7 +54,11 @@ try {
     await side.seeder.insertSessions({ tokens: pool, fillers: Math.max(0, config.rows - (pool?.count ?? 0)) })
     const warmUp = (request, options) => load.run({ url: server.url, ...request, connections: config.connections, duration: 2, ...options })
     await warmUp(HEALTH)
-    await (config.route === 'me' ? warmUp(ME, { cookies: { ...pool, from: 0 } }) : warmUp(LOGOUT, { cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
+    if (config.route === 'page') {
+      side.page = { method: 'GET', path: '/', headers: { cookie: await signUp(server.url, PAGE_EMAIL) } }
+      await warmUp(side.page)
+    }
+    else await (config.route === 'me' ? warmUp(ME, { cookies: { ...pool, from: 0 } }) : warmUp(LOGOUT, { cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
   }
 
   // /me's pool is part of the table: a pool larger than AB_ROWS makes the table that size.
@@ -84,12 +89,17 @@ finally {
  * One round on one server: its baseline, then the route, every answer checked (and, for
  * logout, the rows deleted), as `npm run bench` measures a table-size figure.
  */
-async function measureRound({ name, server, seeder, pool }) {
+async function measureRound({ name, server, seeder, pool, page }) {
   const job = (request, options) => ({ url: server.url, ...request, connections: config.connections, ...options })
   const baseline = await withServerCpu(server, () => load.run(job(HEALTH, { duration: config.duration })))
   expectOutcomes(`${name} baseline`, baseline, '200 true')
   if (config.route === 'logout') {
     const { result } = await endSessions({ load, job, seeder, server, count: config.logouts, fillers: 0, name: `${name} logout` })
+    return figures(baseline, result)
+  }
+  if (config.route === 'page') {
+    const result = await withServerCpu(server, () => load.run(job(page, { duration: config.duration })))
+    expectOutcomes(`${name} page`, result, '200 page')
     return figures(baseline, result)
   }
   const me = await withServerCpu(server, () => load.run(job(ME, { duration: config.duration, cookies: { ...pool, from: 0 } })))

@@ -16,7 +16,7 @@ const SIGNUP = { method: 'POST', path: '/api/auth/signup' }
 const LOGIN = { method: 'POST', path: '/api/auth/login' }
 export const ME = { method: 'GET', path: '/api/auth/me' }
 const BENCH_PASSWORD = 'bench password, long enough'
-const PAGE_EMAIL = 'bench-page@example.com'
+export const PAGE_EMAIL = 'bench-page@example.com'
 const WARMUP_SECONDS = 2
 
 export const newSeed = () => randomBytes(6).toString('hex')
@@ -319,7 +319,7 @@ function appMarkup(html) {
 }
 
 /** Signs up `email` with the benchmark's password; resolves with the session cookie (`name=token`). */
-async function signUp(url, email) {
+export async function signUp(url, email) {
   const response = await httpRequest(new URL(SIGNUP.path, url), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -357,7 +357,7 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     }
   }, 60_000)
 
-  it('renders the signed-in pages under the CSP with no console errors (no hydration mismatch)', async () => {
+  it('renders the signed-in pages under the CSP with no console errors (no hydration mismatch), and follows their links without loading a page', async () => {
     const context = await newDevice(PHONE)
     const { page } = await signUp(context)
     const errors: string[] = []
@@ -366,11 +366,19 @@ describe.skipIf(!haveChromium)('sessions in Chromium', () => {
     })
     page.on('pageerror', error => errors.push(error.message))
     for (const path of ['/', '/account']) await open(page, path)
+    // The app's links are followed by the router (components/AppLink.ts): no page is loaded again.
+    const documentLoads: string[] = []
+    page.on('request', (request) => {
+      if (request.resourceType() === 'document') documentLoads.push(request.url())
+    })
     await page.getByRole('link', { name: 'Auth core' }).click()
     await page.waitForURL(u => u.pathname === '/')
+    expect(await page.getByRole('link', { name: 'Auth core' }).getAttribute('aria-current')).toBe('page')
     await page.getByRole('link', { name: 'Your account and devices' }).click()
     await expect.poll(() => sessionItems(page).count()).toBe(1)
+    expect(await page.getByRole('link', { name: 'Auth core' }).getAttribute('aria-current')).toBeNull()
     expect(errors).toEqual([])
+    expect(documentLoads).toEqual([])
   })
 
   describe('keyboard', () => {
