@@ -15,7 +15,7 @@ export const LOGOUT = { method: 'POST', path: '/api/auth/logout' }
 const SIGNUP = { method: 'POST', path: '/api/auth/signup' }
 const LOGIN = { method: 'POST', path: '/api/auth/login' }
 export const ME = { method: 'GET', path: '/api/auth/me' }
-const BENCH_PASSWORD = 'bench password, long enough'
+export const BENCH_PASSWORD = 'bench password, long enough'
 export const PAGE_EMAIL = 'bench-page@example.com'
 const WARMUP_SECONDS = 2
 
