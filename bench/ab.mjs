@@ -55,10 +55,11 @@ try {
     const warmUp = (request, options) => load.run({ url: server.url, ...request, connections: config.connections, duration: 2, ...options })
     await warmUp(HEALTH)
     if (config.route === 'page') {
-      side.page = { method: 'GET', path: '/', headers: { cookie: await signUp(server.url, PAGE_EMAIL) } }
-      await warmUp(side.page)
+      side.pageRequest = { method: 'GET', path: '/', headers: { cookie: await signUp(server.url, PAGE_EMAIL) } }
+      await warmUp(side.pageRequest)
     }
-    else await (config.route === 'me' ? warmUp(ME, { cookies: { ...pool, from: 0 } }) : warmUp(LOGOUT, { cookies: { seed: newSeed(), from: 0, count: 1e5 } }))
+    else if (config.route === 'me') await warmUp(ME, { cookies: { ...pool, from: 0 } })
+    else await warmUp(LOGOUT, { cookies: { seed: newSeed(), from: 0, count: 1e5 } })
   }
 
   // /me's pool is part of the table: a pool larger than AB_ROWS makes the table that size.
@@ -89,7 +90,7 @@ finally {
  * One round on one server: its baseline, then the route, every answer checked (and, for
  * logout, the rows deleted), as `npm run bench` measures a table-size figure.
  */
-async function measureRound({ name, server, seeder, pool, page }) {
+async function measureRound({ name, server, seeder, pool, pageRequest }) {
   const job = (request, options) => ({ url: server.url, ...request, connections: config.connections, ...options })
   const baseline = await withServerCpu(server, () => load.run(job(HEALTH, { duration: config.duration })))
   expectOutcomes(`${name} baseline`, baseline, '200 true')
@@ -98,7 +99,7 @@ async function measureRound({ name, server, seeder, pool, page }) {
     return figures(baseline, result)
   }
   if (config.route === 'page') {
-    const result = await withServerCpu(server, () => load.run(job(page, { duration: config.duration })))
+    const result = await withServerCpu(server, () => load.run(job(pageRequest, { duration: config.duration })))
     expectOutcomes(`${name} page`, result, '200 page')
     return figures(baseline, result)
   }

@@ -4,9 +4,9 @@
 // through Nitro's in-process fetch. It prints, in µs a page, the fastest and the median of
 // PAGE_BLOCKS (7) blocks of 2000 renders, after 3000 untimed ones.
 //
-// For ablations of the signed-in page: over HTTP, the page's server time moved by ±10% from one
-// run to the next on these VMs (bench/ab.mjs, A/A), more than most of its parts cost; here the
-// fastest block of a run moved by about ±4%. Build one variant per part removed, copy each
+// For ablations of the signed-in page: over HTTP, two copies of one build read 1.06x-1.14x of
+// each other's server time on these VMs (bench/ab.mjs, A/A), more than most of its parts cost;
+// here the fastest block of a run moved by about ±4%. Build one variant per part removed, copy each
 // `.output` aside, and run them alternately, a few runs each (docs/benchmarks.md). Its figures
 // are not the benchmark's: no sockets, no concurrency, and the in-process fetch's own cost.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -27,6 +27,7 @@ const BLOCK = 2000
 const EMAIL = 'page-render@example.com'
 
 const dir = mkdtempSync(join(tmpdir(), 'auth-page-render-'))
+// Loading the chunk starts the server's listener too: on any free port, and ended by the exit.
 Object.assign(process.env, { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: join(dir, 'app.db') })
 // What the server's index.mjs sets before it loads this chunk.
 globalThis._importMeta_ = { url: entry.href, env: process.env }
