@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { resolveDatabase } from './server/database/config'
@@ -12,6 +14,26 @@ const bundledMigrations = (folder: string) => () =>
 // driver out of the server bundle entirely.
 // Only the dialect matters here: the pool settings are the server's to check, at start.
 const withSqlite = resolveDatabase(process.env.DATABASE_URL, {}).dialect === 'sqlite'
+
+/**
+ * drizzle-orm's relations.js imports pg-core's PrimaryKeyBuilder for one `is()` test; this gives
+ * it server/database/pg-primary-key-kind.ts instead (a tenth of the main chunk less to evaluate
+ * at start, docs/benchmarks.md). The build fails if relations.js has come to use it otherwise.
+ */
+function drizzleRelationsWithoutPgCore() {
+  const relations = createRequire(import.meta.url).resolve('drizzle-orm/relations').replace(/\.cjs$/, '.js')
+  const uses = readFileSync(relations, 'utf8').match(/.*\bPrimaryKeyBuilder\b.*/g)?.map(line => line.trim())
+  const expected = ['import { PrimaryKeyBuilder } from "./pg-core/primary-keys.js";', 'if (is(configEntry, PrimaryKeyBuilder)) {']
+  if (JSON.stringify(uses) !== JSON.stringify(expected)) {
+    throw new Error(`${relations} no longer uses PrimaryKeyBuilder only in an is() test: drop drizzleRelationsWithoutPgCore from nuxt.config.ts`)
+  }
+  return {
+    name: 'drizzle-relations-without-pg-core',
+    resolveId: (source: string, importer?: string) => source === './pg-core/primary-keys.js' && importer === relations
+      ? projectPath('./server/database/pg-primary-key-kind.ts')
+      : null,
+  }
+}
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint'],
@@ -73,6 +95,7 @@ export default defineNuxtConfig({
     externals: { inline: ['drizzle-orm', 'lucia', '@oslojs/crypto', '@oslojs/encoding', '@oslojs/binary'] },
     // Expired sessions are deleted hourly (server/tasks/db/cleanup.ts); also `npm run db:cleanup`.
     scheduledTasks: { '17 * * * *': ['db:cleanup'] },
+    rollupConfig: { plugins: [drizzleRelationsWithoutPgCore()] },
     virtual: {
       '#migrations/sqlite': bundledMigrations('./drizzle/sqlite'),
       '#migrations/postgres': bundledMigrations('./drizzle/postgres'),

@@ -32,7 +32,8 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
     connection: { lock_timeout: 5000 },
   })
   try {
-    const db = drizzle({ client, schema })
+    // No schema: the app writes no relational queries (db.query); see sqlite.ts.
+    const db = drizzle({ client })
     await migrateUnderLock(client, () => runBundledMigrations(db, migrations, 'drizzle/postgres'))
     // Typed as the SQLite flavour (see store.ts); the queries the app writes run on both.
     const store = {

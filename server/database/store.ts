@@ -46,7 +46,7 @@ export interface Store {
   close: () => Promise<void>
 }
 
-export type AppDatabase = BetterSQLite3Database<typeof sqliteSchema>
+export type AppDatabase = BetterSQLite3Database
 
 /**
  * drizzle's migrate() reads a folder at run time; the migrations are bundled at build time
