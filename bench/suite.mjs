@@ -334,20 +334,37 @@ export async function signUp(url, email) {
  * machine hits both alike, after one untimed start of each. The auth app starts on a SQLite
  * file created (and migrated) by an earlier start and seeded with one session per start: the
  * case of a server restarting on its database. Each start ends when a logout with its own
- * session answers `200 true`; the bare app's when its route answers.
+ * session answers `200 true`; the bare app's when its route answers. `builds` names the auth
+ * app's server entries to start (bench/cold-ab.mjs passes two), in turn after each bare start,
+ * each on its own file; the result has a figure per name.
  */
-export async function benchColdStart({ config, log }) {
+export async function benchColdStart({ config, log, builds = { auth: AUTH_ENTRY } }) {
   const dir = mkdtempSync(join(tmpdir(), 'auth-bench-cold-'))
   try {
-    return await coldStarts({ config, log, databaseUrl: join(dir, 'app.db') })
+    const sides = []
+    for (const [name, entry] of Object.entries(builds)) sides.push(await coldSide(name, entry, join(dir, `${name}.db`), config.coldRuns))
+    const bare = () => measureColdStart(BARE_ENTRY, {}, { path: '/api/ping', ok: r => r.status === 200 && r.body === 'true' })
+    await bare()
+    for (const side of sides) await side.start(config.coldRuns)
+    const times = { bare: [] }
+    const machineBefore = machineTicks()
+    for (let i = 0; i < config.coldRuns; i++) {
+      log(`cold start ${i + 1}/${config.coldRuns}`)
+      times.bare.push(await bare())
+      // With two builds, each goes first in every other round.
+      for (const side of i % 2 ? [...sides].reverse() : sides) (times[side.name] ??= []).push(await side.start(i))
+    }
+    const steal = stealShare(machineBefore, machineTicks())
+    return { ...Object.fromEntries(Object.entries(times).map(([name, runs]) => [name, spread(runs)])), steal }
   }
   finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function coldStarts({ config, log, databaseUrl }) {
-  const first = await startServer(AUTH_ENTRY, { DATABASE_URL: databaseUrl })
+/** An auth build's database, migrated by a first start and seeded; `start(i)` times start i. */
+async function coldSide(name, entry, databaseUrl, runs) {
+  const first = await startServer(entry, { DATABASE_URL: databaseUrl })
   try {
     await expectResponse(first.url, LOGOUT, benchToken('unknown', 0), 200, 'false')
   }
@@ -356,25 +373,16 @@ async function coldStarts({ config, log, databaseUrl }) {
   }
   const seed = newSeed()
   const seeder = await openSqliteSeeder(databaseUrl)
-  await seeder.insertSessions({ tokens: { seed, count: config.coldRuns + 1 } })
+  await seeder.insertSessions({ tokens: { seed, count: runs + 1 } })
   await seeder.close()
-
-  const bare = () => measureColdStart(BARE_ENTRY, {}, { path: '/api/ping', ok: r => r.status === 200 && r.body === 'true' })
-  const auth = i => measureColdStart(AUTH_ENTRY, { DATABASE_URL: databaseUrl }, {
-    ...LOGOUT,
-    headers: { cookie: `auth_session=${benchToken(seed, i)}` },
-    ok: r => r.status === 200 && r.body === 'true',
-  })
-  await bare()
-  await auth(config.coldRuns)
-  const times = { bare: [], auth: [] }
-  const machineBefore = machineTicks()
-  for (let i = 0; i < config.coldRuns; i++) {
-    log(`cold start ${i + 1}/${config.coldRuns}`)
-    times.bare.push(await bare())
-    times.auth.push(await auth(i))
+  return {
+    name,
+    start: i => measureColdStart(entry, { DATABASE_URL: databaseUrl }, {
+      ...LOGOUT,
+      headers: { cookie: `auth_session=${benchToken(seed, i)}` },
+      ok: r => r.status === 200 && r.body === 'true',
+    }),
   }
-  return { bare: spread(times.bare), auth: spread(times.auth), steal: stealShare(machineBefore, machineTicks()) }
 }
 
 export function spread(values) {
