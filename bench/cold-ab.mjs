@@ -1,8 +1,10 @@
-// `node bench/cold-ab.mjs A B`: the cold start of two builds of the auth app (server entries,
-// `.output/server/index.mjs` copied aside) and of the bare app, measured as `npm run bench`
-// does, in one script: a bare start, then A and B in turn (B first in every other round), so
-// that a change of a few ms is not lost to drift between runs. BENCH_COLD_RUNS starts each
-// (default 31). Needs the bare app's build (bench/bare-app/.output, made by `npm run bench`).
+// `node bench/cold-ab.mjs A B`: the cold start of two builds of the auth app (server entries:
+// `.output/server/index.mjs` of two builds, the whole `.output` of one copied aside before the
+// other is built) and of the bare app, measured as `npm run bench` does, in one script: a bare
+// start, then A and B in turn (B first in every other round), so that a change of a few ms is
+// not lost to drift between runs. Prints each one's median and B/A, the ratio of the medians.
+// BENCH_COLD_RUNS starts each (default 31). Needs the bare app's build (bench/bare-app/.output,
+// made by `npm run bench`).
 import { resolve } from 'node:path'
 import { benchColdStart } from './suite.mjs'
 

@@ -12,7 +12,10 @@ type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'toTime' | 'fromTime' | 
  * itself (docs/benchmarks.md). The lookup is one statement, so one round trip on PostgreSQL.
  * Session attributes are the row's other columns (createdAt, userAgent), user attributes the
  * email: never the password hash. Each statement is prepared at its first use rather than when
- * the store opens, which kept a few ms out of every cold start.
+ * the store opens: a start (and a first request that validates no session, such as a logout)
+ * no longer pays the ~3 ms of the three; the first request that uses one does. A statement
+ * that fails to prepare (a schema out of step with the migrations) fails those requests (a
+ * 500, logged) rather than the open, and is tried again by the next.
  */
 export function createSessionAdapter({ db, sessionTable, toTime, fromTime, readTogether }: AdapterStore): Adapter {
   const sessionAndUser = preparedOnFirstUse(() => db
