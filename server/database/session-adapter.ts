@@ -13,7 +13,7 @@ type AdapterStore = Pick<Store, 'db' | 'sessionTable' | 'toTime' | 'fromTime' | 
  * Session attributes are the row's other columns (createdAt, userAgent), user attributes the
  * email: never the password hash. Each statement is prepared at its first use rather than when
  * the store opens: a start (and a first request that validates no session, such as a logout)
- * no longer pays the ~3 ms of the three; the first request that uses one does. A statement
+ * no longer pays the few ms they take; the first request that uses one does. A statement
  * that fails to prepare (a schema out of step with the migrations) fails those requests (a
  * 500, logged) rather than the open, and is tried again by the next.
  */

@@ -24,7 +24,7 @@ export async function openSqlite(path: string): Promise<Store> {
     client.pragma('synchronous = NORMAL')
     // drizzle hands every statement to the logger just before running it: the one place to check.
     // No schema: the app writes no relational queries (db.query), and drizzle's reading of one
-    // took ~2 ms of every start.
+    // took about 1 ms of every start.
     const db: AppDatabase = drizzle({ client, logger: { logQuery: writesStillAtPath(path, () => checkpointer?.wrote()) } })
     runBundledMigrations(db, migrations, 'drizzle/sqlite')
     // Checkpoints run in a worker thread, beside the writes (sqlite-checkpoints.ts). Started
