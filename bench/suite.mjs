@@ -346,13 +346,13 @@ export async function benchColdStart({ config, log, builds = { auth: AUTH_ENTRY 
     const bare = () => measureColdStart(BARE_ENTRY, {}, { path: '/api/ping', ok: r => r.status === 200 && r.body === 'true' })
     await bare()
     for (const side of sides) await side.start(config.coldRuns)
-    const times = { bare: [] }
+    const times = { bare: [], ...Object.fromEntries(sides.map(side => [side.name, []])) }
     const machineBefore = machineTicks()
     for (let i = 0; i < config.coldRuns; i++) {
       log(`cold start ${i + 1}/${config.coldRuns}`)
       times.bare.push(await bare())
       // With two builds, each goes first in every other round.
-      for (const side of i % 2 ? [...sides].reverse() : sides) (times[side.name] ??= []).push(await side.start(i))
+      for (const side of i % 2 ? [...sides].reverse() : sides) times[side.name].push(await side.start(i))
     }
     const steal = stealShare(machineBefore, machineTicks())
     return { ...Object.fromEntries(Object.entries(times).map(([name, runs]) => [name, spread(runs)])), steal }
