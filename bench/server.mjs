@@ -51,6 +51,7 @@ export async function startServer(entry, env = {}) {
 
   return {
     url,
+    pid: child.pid,
     spawnedAt,
     /** Resident set size now, from /proc (Linux). */
     rssBytes: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) * 1024,
