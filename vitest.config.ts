@@ -27,8 +27,8 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }, ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts']),
-      e2e('e2e-postgres', [...apiSuites, 'tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts'], { TEST_BACKEND: 'postgres' }),
+      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }, ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts']),
+      e2e('e2e-postgres', [...apiSuites, 'tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts'], { TEST_BACKEND: 'postgres' }),
     ],
   },
 })

@@ -33,8 +33,8 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
   })
   try {
     // No schema: the app writes no relational queries (db.query); see sqlite.ts.
-    const db = drizzle({ client })
-    await migrateUnderLock(client, () => runBundledMigrations(db, migrations, 'drizzle/postgres'))
+    const db = drizzle({ client: preparingStatements(client) })
+    await migrateUnderLock(url, connectTimeoutSeconds, () => runBundledMigrations(db, migrations, 'drizzle/postgres'))
     // Typed as the SQLite flavour (see store.ts); the queries the app writes run on both.
     const store = {
       db: db as unknown as Store['db'],
@@ -62,18 +62,52 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
   }
 }
 
-async function migrateUnderLock(client: postgres.Sql, migrate: () => unknown): Promise<void> {
-  const connection = await client.reserve()
+/**
+ * drizzle runs every query through postgres-js's `unsafe()` with `prepare: false` unless the
+ * query was given a name, and an unprepared query with parameters takes two round trips: Parse
+ * and Describe (for the parameters' types), then Bind and Execute. So a session lookup, a
+ * logout, every query the app makes waited on the database twice. Here every query drizzle
+ * sends, in transactions and savepoints too, is prepared: the first run on a connection parses
+ * it (postgres-js names and keeps it), every later one is a single round trip
+ * (tests/e2e/postgres-faults.test.ts). `?prepare=false` in DATABASE_URL, postgres-js's own
+ * switch, still turns it off, as PgBouncer in transaction mode before 1.21 needs.
+ */
+function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, key) {
+      if (key === 'unsafe') {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...options, prepare: true })
+      }
+      if (key === 'begin' || key === 'savepoint') {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: postgres.TransactionSql) => unknown
+          const open = Reflect.get(target, key) as (...a: unknown[]) => unknown
+          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparingStatements(inner)))
+        }
+      }
+      return Reflect.get(target, key)
+    },
+  })
+}
+
+/**
+ * The lock is held on a connection of its own, outside the pool: the migrations run through the
+ * pool, and with DATABASE_POOL_MAX=1 (as on serverless) a pooled connection holding the lock
+ * left none for them, so the open, and every request waiting on it, hung.
+ */
+async function migrateUnderLock(url: string, connectTimeoutSeconds: number, migrate: () => unknown): Promise<void> {
+  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds })
   try {
-    await connection`select pg_advisory_lock(${MIGRATION_LOCK_ID})`
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`
     try {
       await migrate()
     }
     finally {
-      await connection`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`
     }
   }
   finally {
-    connection.release()
+    await lock.end({ timeout: 5 })
   }
 }

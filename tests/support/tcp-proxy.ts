@@ -14,10 +14,18 @@ export interface TcpProxy {
   close: () => Promise<void>
 }
 
-export async function startTcpProxy(target: { host: string, port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Every chunk a client sends, with the number of its connection (0 for the first). */
+  onClientData?: (connection: number, chunk: Buffer) => void
+}
+
+export async function startTcpProxy(target: { host: string, port: number }, { onClientData }: TcpProxyOptions = {}): Promise<TcpProxy> {
   const open = new Set<Socket>()
   let isCut = false
+  let connections = 0
   const server = createServer((client) => {
+    const connection = connections++
+    if (onClientData) client.on('data', (chunk: Buffer) => onClientData(connection, chunk))
     open.add(client)
     client.once('close', () => open.delete(client))
     client.on('error', () => {})
