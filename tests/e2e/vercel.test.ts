@@ -29,8 +29,9 @@ beforeAll(async () => {
     timeout: 240_000,
   })
   if (build.status !== 0) throw new Error(`vercel build failed:\n${build.stdout}\n${build.stderr}`)
+  // DATABASE_POOL_MAX=1 as the README has it for Vercel (before 2026-12-08 it hung every request).
   server = await startServer(
-    { DATABASE_URL: backend.databaseUrl, VERCEL: '1', NUXT_MAIL_SMTP_URL: smtp.url, NUXT_AUTH_ORIGIN: 'https://app.example' },
+    { DATABASE_URL: backend.databaseUrl, DATABASE_POOL_MAX: '1', VERCEL: '1', NUXT_MAIL_SMTP_URL: smtp.url, NUXT_AUTH_ORIGIN: 'https://app.example' },
     { args: [resolve('tests/support/vercel-node-runtime.mjs'), FUNCTION_DIR], cwd: FUNCTION_DIR },
   )
 }, 300_000)
