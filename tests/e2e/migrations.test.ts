@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BACKEND, createBackend, type TestBackend } from '../support/backend'
+import { BACKEND, backendSkipReason, createBackend, type TestBackend } from '../support/backend'
 import { call, PASSWORD, signUpUser } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
 
 // `npm run db:migrate` (drizzle-kit) and the server's own migration at start must agree: either
 // may come first on a database, and the other then finds nothing left to do.
 
-const probe = await createBackend()
-const skip = 'skip' in probe ? probe.skip : undefined
-if (!('skip' in probe)) await probe.close()
+const skip = await backendSkipReason()
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

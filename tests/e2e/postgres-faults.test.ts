@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { createBackend, type TestBackend } from '../support/backend'
+import { backendSkipReason, createBackend, type TestBackend } from '../support/backend'
 import { call, PASSWORD, sessionSetCookie, uniqueEmail } from '../support/client'
 import { startServer, type TestServer } from '../support/server'
 import { sha256Hex } from '../support/sqlite'
@@ -13,9 +13,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy'
 // and several servers migrating one empty database at once. (A lock held past lock_timeout is
 // in logout.test.ts.)
 
-const probe = await createBackend()
-const skip = 'skip' in probe ? probe.skip : undefined
-if (!('skip' in probe)) await probe.close()
+const skip = await backendSkipReason()
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createBackend, type TestBackend } from '../support/backend'
+import { backendSkipReason, createBackend, type TestBackend } from '../support/backend'
 import { call, signUpUser } from '../support/client'
 import { startServer } from '../support/server'
 import { startTcpProxy } from '../support/tcp-proxy'
@@ -12,9 +12,7 @@ import { startTcpProxy } from '../support/tcp-proxy'
 // (an unprepared query with parameters sends Parse, Describe and Flush, then Bind, Execute and
 // Sync).
 
-const probe = await createBackend()
-const skip = 'skip' in probe ? probe.skip : undefined
-if (!('skip' in probe)) await probe.close()
+const skip = await backendSkipReason()
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

@@ -100,6 +100,14 @@ export async function createBackend(): Promise<TestBackend | { skip: string }> {
   return createPostgresBackend()
 }
 
+/** Why this run's backend cannot be had (a skip), or undefined: a file's probe before its tests. */
+export async function backendSkipReason(): Promise<string | undefined> {
+  const probe = await createBackend()
+  if ('skip' in probe) return probe.skip
+  await probe.close()
+  return undefined
+}
+
 function createSqliteBackend(): TestBackend {
   const dir = mkdtempSync(join(tmpdir(), 'auth-e2e-'))
   const path = join(dir, 'app.db')
