@@ -10,6 +10,13 @@ import { runBundledMigrations, type Store } from './store'
 const MIGRATION_LOCK_ID = 7_312_204_961
 
 /**
+ * Every connection's settings, the migration lock's included. Like SQLite's busy_timeout: a
+ * statement waits at most this long for a lock, then fails (a 500 the client can retry)
+ * instead of holding the request forever.
+ */
+const SESSION_SETTINGS = { lock_timeout: 5000 }
+
+/**
  * Connects to PostgreSQL and applies pending migrations under an advisory lock, so that
  * instances starting together (serverless cold starts) migrate one at a time.
  */
@@ -27,9 +34,7 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
     // seen ten, as when an outage resets every connection at once, and the query handed to such
     // a connection waited that long after the database was back (postgres-faults.test.ts).
     backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
-    // Like SQLite's busy_timeout: a statement waits at most this long for a lock, then fails
-    // (a 500 the client can retry) instead of holding the request forever.
-    connection: { lock_timeout: 5000 },
+    connection: SESSION_SETTINGS,
   })
   try {
     // No schema: the app writes no relational queries (db.query); see sqlite.ts.
@@ -69,7 +74,7 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
  * logout, every query the app makes waited on the database twice. Here every query drizzle
  * sends, in transactions and savepoints too, is prepared: the first run on a connection parses
  * it (postgres-js names and keeps it), every later one is a single round trip
- * (tests/e2e/postgres-faults.test.ts). `?prepare=false` in DATABASE_URL, postgres-js's own
+ * (tests/e2e/postgres-round-trips.test.ts). `?prepare=false` in DATABASE_URL, postgres-js's own
  * switch, still turns it off, as PgBouncer in transaction mode before 1.21 needs.
  */
 function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
@@ -97,7 +102,7 @@ function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(s
  * left none for them, so the open, and every request waiting on it, hung.
  */
 async function migrateUnderLock(url: string, connectTimeoutSeconds: number, migrate: () => unknown): Promise<void> {
-  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds })
+  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeoutSeconds, connection: SESSION_SETTINGS })
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`
     try {
