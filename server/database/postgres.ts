@@ -75,7 +75,10 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
  * sends, in transactions and savepoints too, is prepared: the first run on a connection parses
  * it (postgres-js names and keeps it), every later one is a single round trip
  * (tests/e2e/postgres-round-trips.test.ts). `?prepare=false` in DATABASE_URL, postgres-js's own
- * switch, still turns it off, as PgBouncer in transaction mode before 1.21 needs.
+ * switch, still turns it off, as a transaction-mode pooler without prepared statements needs
+ * (PgBouncer before 1.21 or without max_prepared_statements). A kept statement whose result
+ * type a migration changes under a running instance fails once inside a transaction (a 500);
+ * outside one postgres-js prepares it again.
  */
 function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
   return new Proxy(sql, {

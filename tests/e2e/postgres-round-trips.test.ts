@@ -7,8 +7,8 @@ import { startTcpProxy } from '../support/tcp-proxy'
 // On PostgreSQL a session lookup that does not slide is one statement, and it must be one round
 // trip: the statements the app sends are prepared once per connection, not parsed and
 // described again before every run (server/database/postgres.ts). The server talks to the
-// database through a proxy that reads the protocol's frontend messages. Each Sync, and each
-// Flush, ends one round trip: the client then waits for the server's answer before it sends more
+// database through a proxy that reads the protocol's frontend messages (in the clear: no
+// sslmode in TEST_POSTGRES_URL). Each Sync, Flush and simple Query ends one round trip: the client then waits for the server's answer before it sends more
 // (an unprepared query with parameters sends Parse, Describe and Flush, then Bind, Execute and
 // Sync).
 
@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** Frontend messages over all connections, by type (`P` Parse, `S` Sync, `H` Flush, ...). */
+/** Frontend messages over all connections, by type (`P` Parse, `S` Sync, `H` Flush, `Q` a simple query, ...). */
 function frontendMessageCounter() {
   const counts = new Map<string, number>()
   const pending = new Map<number, { buffer: Buffer, started: boolean }>()
@@ -42,7 +42,7 @@ function frontendMessageCounter() {
     }
   }
   const count = (type: string) => counts.get(type) ?? 0
-  return { add, parses: () => count('P'), roundTrips: () => count('S') + count('H'), reset: () => counts.clear() }
+  return { add, parses: () => count('P'), roundTrips: () => count('S') + count('H') + count('Q'), reset: () => counts.clear() }
 }
 
 describe.skipIf(skip)(`PostgreSQL round trips${skip ? ` (skipped: ${skip})` : ''}`, () => {
