@@ -17,6 +17,9 @@ const e2e = (name: string, include: string[], env: Record<string, string>, exclu
 // The API suites that talk to the database run once per backend.
 const apiSuites = ['tests/e2e/auth.test.ts', 'tests/e2e/login-throttle.test.ts', 'tests/e2e/logout.test.ts', 'tests/e2e/multi-instance.test.ts', 'tests/e2e/session-cleanup.test.ts', 'tests/e2e/scheduled-cleanup.test.ts', 'tests/e2e/sessions.test.ts', 'tests/e2e/security-activity.test.ts', 'tests/e2e/password-reset.test.ts', 'tests/e2e/password-reset-throttle.test.ts', 'tests/e2e/migrations.test.ts', 'tests/e2e/session-standard.test.ts', 'tests/e2e/account.test.ts']
 
+// Files that need PostgreSQL whatever the backend: run in the PostgreSQL project only.
+const postgresOnly = ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts']
+
 export default defineConfig({
   test: {
     projects: [
@@ -27,8 +30,8 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }, ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts']),
-      e2e('e2e-postgres', [...apiSuites, 'tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts'], { TEST_BACKEND: 'postgres' }),
+      e2e('e2e', ['tests/e2e/**/*.test.ts'], { TEST_BACKEND: 'sqlite' }, postgresOnly),
+      e2e('e2e-postgres', [...apiSuites, ...postgresOnly], { TEST_BACKEND: 'postgres' }),
     ],
   },
 })

@@ -5,13 +5,12 @@
 // BENCH_LOGOUTS logouts at 50 connections, each ending a different session, as `npm run bench`
 // sends them. `node bench/logout-threads.mjs [server entry]` (default: this checkout's build);
 // BENCH_SIZES=1000,1000000, BENCH_ROUNDS=3. See docs/benchmarks.md.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openSqliteSeeder } from './database.mjs'
 import { startLoadGenerator } from './load-client.mjs'
-import { startServer } from './server.mjs'
+import { microsPerTick, startServer, threadTicks } from './server.mjs'
 import { AUTH_ENTRY, LOGOUT, endSessions, newSeed } from './suite.mjs'
 
 const env = process.env
@@ -22,7 +21,7 @@ const logouts = Number(env.BENCH_LOGOUTS || 20000)
 const connections = Number(env.BENCH_CONNECTIONS || 50)
 /** The kernel counts CPU time in clock ticks (10 ms here); a thread below this many µs a logout is left out. */
 const SHOWN_FROM_MICROS = 1
-const TICK_MICROS = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
+const TICK_MICROS = microsPerTick()
 
 const load = startLoadGenerator()
 try {
@@ -64,10 +63,8 @@ function threadsOf(pid) {
   const threads = {}
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const task = `/proc/${pid}/task/${tid}`
-    const stat = readFileSync(`${task}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     const io = Object.fromEntries(readFileSync(`${task}/io`, 'utf8').trim().split('\n').map(line => line.split(': ')).map(([key, value]) => [key, Number(value)]))
-    threads[tid] = { name: readFileSync(`${task}/comm`, 'utf8').trim(), user: Number(fields[11]), system: Number(fields[12]), ...io }
+    threads[tid] = { name: readFileSync(`${task}/comm`, 'utf8').trim(), ...threadTicks(pid, tid), ...io }
   }
   return threads
 }

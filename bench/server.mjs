@@ -63,6 +63,19 @@ export async function startServer(entry, env = {}) {
 
 let ticksPerSecond
 
+/** µs per clock tick, the unit of the kernel's CPU counters (10 ms here). */
+export function microsPerTick() {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
+  return 1e6 / ticksPerSecond
+}
+
+/** A thread's CPU time so far, in clock ticks, from its `/proc/<pid>/task/<tid>/stat` (Linux). */
+export function threadTicks(pid, tid) {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { user: Number(fields[11]), system: Number(fields[12]) }
+}
+
 /**
  * CPU time the process has used so far (user + system, from /proc, Linux), in µs: `main` for
  * its main thread (the event loop), `total` for all of its threads (libuv's pool, V8's GC
@@ -70,17 +83,13 @@ let ticksPerSecond
  * over a 5-second run that is well under 1%.
  */
 function cpuMicros(pid) {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
-  const ticks = (stat) => {
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(fields[11]) + Number(fields[12])
+  const micros = (tid) => {
+    const { user, system } = threadTicks(pid, tid)
+    return (user + system) * microsPerTick()
   }
   let total = 0
-  for (const thread of readdirSync(`/proc/${pid}/task`)) {
-    total += ticks(readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8'))
-  }
-  const toMicros = count => (count * 1e6) / ticksPerSecond
-  return { main: toMicros(ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'))), total: toMicros(total) }
+  for (const thread of readdirSync(`/proc/${pid}/task`)) total += micros(thread)
+  return { main: micros(pid), total }
 }
 
 /**

@@ -8,9 +8,9 @@ import { startTcpProxy } from '../support/tcp-proxy'
 // trip: the statements the app sends are prepared once per connection, not parsed and
 // described again before every run (server/database/postgres.ts). The server talks to the
 // database through a proxy that reads the protocol's frontend messages (in the clear: no
-// sslmode in TEST_POSTGRES_URL). Each Sync, Flush and simple Query ends one round trip: the client then waits for the server's answer before it sends more
-// (an unprepared query with parameters sends Parse, Describe and Flush, then Bind, Execute and
-// Sync).
+// sslmode in TEST_POSTGRES_URL). Each Sync, Flush and simple Query ends one round trip: the
+// client then waits for the server's answer before it sends more (an unprepared query with
+// parameters sends Parse, Describe and Flush, then Bind, Execute and Sync).
 
 const skip = await backendSkipReason()
 
