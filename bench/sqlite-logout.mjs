@@ -16,12 +16,12 @@ const DELETES = Number(process.env.BENCH_LOGOUTS || 20000)
 const DIR = process.env.BENCH_CLEANUP_DIR ?? tmpdir()
 const USERS = 1000
 
-const SESSION_TABLE = rowid => `CREATE TABLE session (
-  id text PRIMARY KEY NOT NULL, user_id text NOT NULL, expires_at integer NOT NULL,
+const SESSION_TABLE = (rowid, blob, userIndex = true) => `CREATE TABLE session (
+  id ${blob ? 'blob' : 'text'} PRIMARY KEY NOT NULL, user_id text NOT NULL, expires_at integer NOT NULL,
   created_at integer NOT NULL, user_agent text,
   FOREIGN KEY (user_id) REFERENCES user(id) ON UPDATE no action ON DELETE cascade
 )${rowid ? '' : ' WITHOUT ROWID'};
-CREATE INDEX session_user_id_idx ON session (user_id);
+${userIndex ? 'CREATE INDEX session_user_id_idx ON session (user_id);' : ''}
 CREATE INDEX session_expires_at_idx ON session (expires_at);`
 
 /** The server's pragmas (server/database/sqlite.ts) and the variants tried. */
@@ -41,20 +41,28 @@ const VARIANTS = {
   'group commit of 10 (WITHOUT ROWID)': { rowid: false, pragmas: [], group: 10 },
   'group commit of 10 + cache 64 MB': { rowid: true, pragmas: ['cache_size = -65536'], group: 10 },
   'group commit of 10 without checkpoints (bound)': { rowid: true, pragmas: ['wal_autocheckpoint = 0'], group: 10 },
+  // Smaller trees: the id as its 32 bytes rather than 64 hex characters, and no user_id index (a bound only).
+  'binary id': { rowid: true, blob: true, pragmas: [] },
+  'binary id WITHOUT ROWID': { rowid: false, blob: true, pragmas: [] },
+  'no user_id index (bound)': { rowid: true, pragmas: [], userIndex: false },
+  'group commit of 10 (binary id)': { rowid: true, blob: true, pragmas: [], group: 10 },
+  'group commit of 10 (binary id WITHOUT ROWID)': { rowid: false, blob: true, pragmas: [], group: 10 },
 }
 const only = process.env.BENCH_VARIANTS?.split(',')
 
-const id = (seed, i) => createHash('sha256').update(`${seed}:${i}`).digest('hex')
+const hexId = (seed, i) => createHash('sha256').update(`${seed}:${i}`).digest('hex')
+const binaryId = (seed, i) => createHash('sha256').update(`${seed}:${i}`).digest()
 const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map(l => l.split(': ')).map(([k, v]) => [k, Number(v)]))
 
-function measure(size, { rowid, pragmas, group = 1 }) {
+function measure(size, { rowid, blob = false, userIndex = true, pragmas, group = 1 }) {
+  const id = blob ? binaryId : hexId
   const dir = mkdtempSync(join(DIR, 'bench-logout-'))
   try {
     const path = join(dir, 'app.db')
     let db = new Database(path)
     db.pragma('journal_mode = WAL')
     db.exec('CREATE TABLE user (id text PRIMARY KEY NOT NULL, email text NOT NULL, password_hash text NOT NULL, created_at integer NOT NULL)')
-    db.exec(SESSION_TABLE(rowid))
+    db.exec(SESSION_TABLE(rowid, blob, userIndex))
     const now = Math.floor(Date.now() / 1000)
     const insertUser = db.prepare('insert into user values (?, ?, ?, ?)')
     const insert = db.prepare('insert into session (id, user_id, expires_at, created_at, user_agent) values (?, ?, ?, ?, ?)')
