@@ -1,9 +1,10 @@
 // Where logout's time goes as the session table grows, on SQLite: the delete logout runs
 // (`DELETE FROM session WHERE id = ? RETURNING expires_at`, one commit each), in this process,
-// on a file holding N sessions, under the server's pragmas and variants of them. Reports time
-// per delete and the bytes read (rchar, /proc/self/io) and written per delete: reads beyond
-// SQLite's own page cache are read(2) calls. `node bench/sqlite-logout.mjs`;
-// BENCH_SIZES=1000,1000000, BENCH_LOGOUTS=20000, BENCH_CLEANUP_DIR=/dev/shm (to tell disk from CPU).
+// on a file holding N sessions, under the server's pragmas and schema and variants of them
+// (VARIANTS below). Reports time per delete and the bytes read (rchar, /proc/self/io) and
+// written per delete: reads beyond SQLite's own page cache are read(2) calls.
+// `node bench/sqlite-logout.mjs`; BENCH_SIZES=1000,1000000, BENCH_LOGOUTS=20000,
+// BENCH_CLEANUP_DIR=/dev/shm (to tell disk from CPU), BENCH_VARIANTS=<names, comma-separated>.
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
