@@ -18,7 +18,7 @@ const e2e = (name: string, include: string[], env: Record<string, string>, exclu
 const apiSuites = ['tests/e2e/auth.test.ts', 'tests/e2e/login-throttle.test.ts', 'tests/e2e/logout.test.ts', 'tests/e2e/multi-instance.test.ts', 'tests/e2e/session-cleanup.test.ts', 'tests/e2e/scheduled-cleanup.test.ts', 'tests/e2e/sessions.test.ts', 'tests/e2e/security-activity.test.ts', 'tests/e2e/password-reset.test.ts', 'tests/e2e/password-reset-throttle.test.ts', 'tests/e2e/migrations.test.ts', 'tests/e2e/session-standard.test.ts', 'tests/e2e/account.test.ts']
 
 // Files that need PostgreSQL whatever the backend: run in the PostgreSQL project only.
-const postgresOnly = ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts']
+const postgresOnly = ['tests/e2e/vercel.test.ts', 'tests/e2e/postgres-faults.test.ts', 'tests/e2e/postgres-round-trips.test.ts', 'tests/e2e/postgres-stale-statements.test.ts']
 
 export default defineConfig({
   test: {

@@ -57,7 +57,7 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
       securityEventTable: schema.securityEventTable as unknown as Store['securityEventTable'],
       rateLimitTable: schema.rateLimitTable as unknown as Store['rateLimitTable'],
       luciaAdapter: createSessionAdapter(store),
-      transaction: work => db.transaction(tx => work(tx as unknown as Store['db'])),
+      transaction: work => againIfStatementWentStale(() => db.transaction(tx => work(tx as unknown as Store['db']))),
       close: () => client.end({ timeout: 5 }),
     }
   }
@@ -76,9 +76,9 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
  * it (postgres-js names and keeps it), every later one is a single round trip
  * (tests/e2e/postgres-round-trips.test.ts). `?prepare=false` in DATABASE_URL, postgres-js's own
  * switch, still turns it off, as a transaction-mode pooler without prepared statements needs
- * (PgBouncer before 1.21 or without max_prepared_statements). A kept statement whose result
- * type a migration changes under a running instance fails once inside a transaction (a 500);
- * outside one postgres-js prepares it again.
+ * (PgBouncer before 1.21 or without max_prepared_statements). A kept statement that a
+ * migration made stale under a running instance is prepared again: by postgres-js outside a
+ * transaction, by againIfStatementWentStale inside one.
  */
 function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
   return new Proxy(sql, {
@@ -96,6 +96,39 @@ function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(s
       }
       return Reflect.get(target, key)
     },
+  })
+}
+
+/**
+ * The errors PostgreSQL gives a kept statement that a migration made stale ("cached plan must
+ * not change result type" after a column's type changed, a prepared statement gone), for which
+ * postgres-js itself drops the statement and runs the query again (its `retryRoutines`).
+ */
+const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery', 'transformAssignedExpr'])
+
+/**
+ * Runs a transaction once more if a kept statement in it had gone stale. postgres-js's own
+ * retry cannot help there: the failure has already aborted the transaction. It has dropped the
+ * statement, so the second run prepares it afresh. Without this, a rolling deploy whose
+ * migration changes a column's type gave the old instances' sign-ups, rotations and resets a 500
+ * on every connection. The transactions the app runs do nothing but queries, so running one
+ * again is safe.
+ */
+async function againIfStatementWentStale<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  }
+  catch (error) {
+    if (!isStaleStatementError(error)) throw error
+    return run()
+  }
+}
+
+/** The error, or the one it wraps (drizzle's DrizzleQueryError), is a stale statement's. */
+function isStaleStatementError(error: unknown): boolean {
+  return [error, error instanceof Error ? error.cause : undefined].some((candidate) => {
+    const routine = (candidate as { routine?: unknown } | undefined)?.routine
+    return typeof routine === 'string' && STALE_STATEMENT_ROUTINES.has(routine)
   })
 }
 
