@@ -107,20 +107,25 @@ function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(s
 const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery', 'transformAssignedExpr'])
 
 /**
- * Runs a transaction once more if a kept statement in it had gone stale. postgres-js's own
- * retry cannot help there: the failure has already aborted the transaction. It has dropped the
- * statement, so the second run prepares it afresh. Without this, a rolling deploy whose
- * migration changes a column's type gave the old instances' sign-ups, rotations and resets a 500
- * on every connection. The transactions the app runs do nothing but queries, so running one
+ * Runs a transaction again while a kept statement in it had gone stale. postgres-js's own retry
+ * cannot help there: the failure has already aborted the transaction. It has dropped that
+ * statement, so the next run prepares it afresh, and fails at the next stale one if there is
+ * one (a password change's two deletes return the same column): each run drops one, and no
+ * transaction of the app has as many statements as MAX_TRANSACTION_RUNS. Without it, a rolling deploy whose
+ * migration changes a column's type gave the old instances' sign-ups, rotations and resets a
+ * 500 on every connection. The transactions the app runs do nothing but queries, so running one
  * again is safe.
  */
+const MAX_TRANSACTION_RUNS = 8
+
 async function againIfStatementWentStale<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  }
-  catch (error) {
-    if (!isStaleStatementError(error)) throw error
-    return run()
+  for (let runs = 1; ; runs++) {
+    try {
+      return await run()
+    }
+    catch (error) {
+      if (runs >= MAX_TRANSACTION_RUNS || !isStaleStatementError(error)) throw error
+    }
   }
 }
 
