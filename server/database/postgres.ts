@@ -111,10 +111,10 @@ const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateC
  * cannot help there: the failure has already aborted the transaction. It has dropped that
  * statement, so the next run prepares it afresh, and fails at the next stale one if there is
  * one (a password change's two deletes return the same column): each run drops one, and no
- * transaction of the app has as many statements as MAX_TRANSACTION_RUNS. Without it, a rolling deploy whose
- * migration changes a column's type gave the old instances' sign-ups, rotations and resets a
- * 500 on every connection. The transactions the app runs do nothing but queries, so running one
- * again is safe.
+ * transaction of the app has as many statements as MAX_TRANSACTION_RUNS. Without it, a rolling
+ * deploy whose migration changes a column's type gave the old instances' sign-ups, rotations
+ * and resets a 500 on every connection. The transactions the app runs do nothing but queries,
+ * so running one again is safe.
  */
 const MAX_TRANSACTION_RUNS = 8
 
