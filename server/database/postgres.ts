@@ -57,7 +57,7 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
       securityEventTable: schema.securityEventTable as unknown as Store['securityEventTable'],
       rateLimitTable: schema.rateLimitTable as unknown as Store['rateLimitTable'],
       luciaAdapter: createSessionAdapter(store),
-      transaction: work => againIfStatementWentStale(() => db.transaction(tx => work(tx as unknown as Store['db']))),
+      transaction: work => againIfStatementWentStale(() => db.transaction(tx => work(tx as unknown as Store['db'])), poolMax),
       close: () => client.end({ timeout: 5 }),
     }
   }
@@ -100,31 +100,36 @@ function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(s
 }
 
 /**
- * The errors PostgreSQL gives a kept statement that a migration made stale ("cached plan must
- * not change result type" after a column's type changed, a prepared statement gone), for which
- * postgres-js itself drops the statement and runs the query again (its `retryRoutines`).
+ * The errors PostgreSQL gives only a kept statement that a migration made stale ("cached plan
+ * must not change result type" after a column's type changed, a prepared statement gone), for
+ * which postgres-js itself drops the statement and runs the query again (two of its
+ * `retryRoutines`; the third, transformAssignedExpr, is also what a new statement with a wrong
+ * type gets, for good).
  */
-const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery', 'transformAssignedExpr'])
+const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery'])
+
+/** More than any transaction of the app has statements. */
+const STATEMENTS_PER_TRANSACTION_MAX = 8
 
 /**
  * Runs a transaction again while a kept statement in it had gone stale. postgres-js's own retry
  * cannot help there: the failure has already aborted the transaction. It has dropped that
- * statement, so the next run prepares it afresh, and fails at the next stale one if there is
- * one (a password change's two deletes return the same column): each run drops one, and no
- * transaction of the app has as many statements as MAX_TRANSACTION_RUNS. Without it, a rolling
- * deploy whose migration changes a column's type gave the old instances' sign-ups, rotations
- * and resets a 500 on every connection. The transactions the app runs do nothing but queries,
- * so running one again is safe.
+ * statement from its connection, so a later run on that connection prepares it afresh. But each
+ * connection of the pool keeps its own copy, the next run goes to the connection idle longest,
+ * and a transaction can hold several (a password change's two deletes return the same column):
+ * every failed run drops one stale copy for good, so at most `poolMax` times the statements of
+ * a transaction fail before one run succeeds. Without this, a rolling deploy whose migration
+ * changes a column's type gave the old instances' sign-ups, rotations and resets a 500 on every
+ * connection. The transactions the app runs do nothing but queries, so running one again is safe.
  */
-const MAX_TRANSACTION_RUNS = 8
-
-async function againIfStatementWentStale<T>(run: () => Promise<T>): Promise<T> {
+async function againIfStatementWentStale<T>(run: () => Promise<T>, poolMax: number): Promise<T> {
+  const runsMax = poolMax * STATEMENTS_PER_TRANSACTION_MAX + 1
   for (let runs = 1; ; runs++) {
     try {
       return await run()
     }
     catch (error) {
-      if (runs >= MAX_TRANSACTION_RUNS || !isStaleStatementError(error)) throw error
+      if (runs >= runsMax || !isStaleStatementError(error)) throw error
     }
   }
 }

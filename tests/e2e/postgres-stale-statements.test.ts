@@ -52,4 +52,39 @@ describe.skipIf(skip)(`PostgreSQL statements made stale by a migration${skip ? `
     expect((await call(server.url, '/api/auth/me', { cookie: cookieOf(changedBack) })).status).toBe(401)
     expect(server.logs()).not.toMatch(/cached plan must not change result type/)
   }, 60_000)
+
+  it('with a pool of two, each connection\'s stale copy is dropped in turn: the rotation answers 200', async () => {
+    const db = await createBackend() as TestBackend
+    cleanups.push(() => db.close())
+    const server = await startServer({ DATABASE_URL: db.databaseUrl, DATABASE_POOL_MAX: '2' })
+    cleanups.push(() => server.stop())
+    const reauthenticate = (cookie: string) => call(server.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
+    const cookieOf = (response: Response) => `auth_session=${sessionSetCookie(response)!.value}`
+    const admin = postgres(db.databaseUrl, { max: 2, onnotice: () => {} })
+    cleanups.push(() => admin.end({ timeout: 5 }))
+
+    const users = [await signUpUser(server.url), await signUpUser(server.url)]
+    // Both of the server's connections prepare the rotation's DELETE … RETURNING id: the table
+    // is locked until both rotations wait on it, each on its own connection.
+    const held = await admin.reserve()
+    await held`begin`
+    await held`lock table session in access exclusive mode`
+    const rotations = users.map(({ cookie }) => reauthenticate(cookie))
+    const waitingUntil = Date.now() + 4_000
+    while (Number((await admin`select count(*) as n from pg_locks where not granted and relation = 'session'::regclass`)[0]!.n) < 2) {
+      expect(Date.now(), 'both rotations waiting on the lock').toBeLessThan(waitingUntil)
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    await held`commit`
+    held.release()
+    const rotated = await Promise.all(rotations)
+    expect(rotated.map(r => r.status)).toEqual([200, 200])
+
+    await admin`alter table session alter column id type varchar(64)`
+
+    // The first run fails on one connection's copy, the second on the other's, the third succeeds.
+    const again = await reauthenticate(cookieOf(rotated[0]!))
+    expect(again.status, await again.clone().text()).toBe(200)
+    expect((await call(server.url, '/api/auth/me', { cookie: cookieOf(again) })).status).toBe(200)
+  }, 60_000)
 })
