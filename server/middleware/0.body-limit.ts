@@ -66,7 +66,7 @@ export default defineEventHandler(async (event) => {
 function bodyTooLarge(event: H3Event, { drained }: { drained: boolean }) {
   // With input left unread on the connection, nothing after this response could be framed.
   if (!drained) closeAfterResponse(event)
-  return createError({
+  return httpError({
     statusCode: 413,
     statusMessage: 'Content Too Large',
     message: `Request body larger than ${MAX_API_BODY_BYTES} bytes`,
@@ -115,7 +115,7 @@ function readBodyWithin(req: IncomingMessage, limit: number): Promise<BodyResult
       clearTimeout(timer)
       req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose)
       if (result instanceof Error) {
-        reject(createError({ statusCode: 400, statusMessage: 'Bad Request', message: 'Request body could not be read', cause: result }))
+        reject(httpError({ statusCode: 400, statusMessage: 'Bad Request', message: 'Request body could not be read', cause: result }))
       }
       else {
         if (result.tooLarge && !result.drained) req.pause()

@@ -37,7 +37,7 @@ export default defineEventHandler((event) => {
     host: getRequestHost(event, { xForwardedHost: auth.trustProxy === true }),
     trustedOrigins,
   })
-  if (!allowed) throw createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'Cross-origin request refused' })
+  if (!allowed) throw httpError({ statusCode: 403, statusMessage: 'Forbidden', message: 'Cross-origin request refused' })
 })
 
 let parsed: { from: string, origins: string[] } | undefined

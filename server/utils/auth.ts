@@ -103,7 +103,7 @@ const deleteSessionStatement = oncePerStore(({ db, sessionTable }) => db
 export function requireSession(event: H3Event) {
   const { user, session, sessionEndReason } = event.context
   if (!user || !session) {
-    throw createError({
+    throw httpError({
       statusCode: 401,
       statusMessage: 'Unauthorized',
       message: 'Not signed in',
@@ -121,7 +121,7 @@ export function requireSession(event: H3Event) {
 export function requireRecentAuthentication(event: H3Event) {
   const signedIn = requireSession(event)
   if (!isRecentlyAuthenticated(signedIn.session)) {
-    throw createError({
+    throw httpError({
       statusCode: 403,
       statusMessage: 'Forbidden',
       message: 'Confirm your password to do this',
@@ -137,5 +137,5 @@ export function isRecentlyAuthenticated(session: AuthSession, now = Date.now()):
 
 /** The wrong-password answer of re-authentication and password change: a 403, never a 401 (a client reads 401 as "signed out"). */
 export function invalidPasswordError() {
-  return createError({ statusCode: 403, statusMessage: 'Forbidden', message: 'The password is not correct', data: { reason: 'invalid-password' } })
+  return httpError({ statusCode: 403, statusMessage: 'Forbidden', message: 'The password is not correct', data: { reason: 'invalid-password' } })
 }

@@ -40,7 +40,7 @@ export function requireMail(): void {
     warnedAboutOrigin = true
     console.error('[mail] NUXT_AUTH_ORIGIN is not set to an http(s) origin (https://app.example): features that send mail answer 503')
   }
-  throw createError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'Email is not configured on this server' })
+  throw httpError({ statusCode: 503, statusMessage: 'Service Unavailable', message: 'Email is not configured on this server' })
 }
 
 /**

@@ -5,6 +5,6 @@
 export function methodNotAllowed(...allowed: string[]) {
   return defineEventHandler((event) => {
     setResponseHeader(event, 'allow', allowed.join(', '))
-    throw createError({ statusCode: 405, statusMessage: 'Method Not Allowed', message: `Use ${allowed.join(' or ')}` })
+    throw httpError({ statusCode: 405, statusMessage: 'Method Not Allowed', message: `Use ${allowed.join(' or ')}` })
   })
 }

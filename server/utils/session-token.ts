@@ -132,5 +132,5 @@ export function requireSessionCookie(event: H3Event): { token: string, sessionId
   const cookie = readSessionCookie(event)
   if (cookie.state === 'present') return cookie
   if (cookie.state === 'malformed') setBlankSessionCookie(event)
-  throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'No valid session cookie' })
+  throw httpError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'No valid session cookie' })
 }

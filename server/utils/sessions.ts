@@ -109,7 +109,7 @@ export async function rotateSession<T = void>(event: H3Event, userId: string, ol
   const session = newSession(store, userId, event)
   const result = await store.transaction(async (tx) => {
     const [ended] = await tx.delete(store.sessionTable).where(eq(store.sessionTable.id, oldSessionId)).returning({ id: store.sessionTable.id })
-    if (!ended) throw createError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Not signed in' })
+    if (!ended) throw httpError({ statusCode: 401, statusMessage: 'Unauthorized', message: 'Not signed in' })
     const extra = await alsoInTransaction(tx)
     await tx.insert(store.sessionTable).values(session.row)
     return extra

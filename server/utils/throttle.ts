@@ -39,7 +39,7 @@ export function defineThrottle(name: string, limits: ThrottleLimits | (() => Thr
     const outcome = await countAttempt(counters)
     if (outcome.refused) {
       setResponseHeader(event, 'retry-after', outcome.retryAfterSeconds)
-      throw createError({ statusCode: 429, statusMessage: 'Too Many Requests', message })
+      throw httpError({ statusCode: 429, statusMessage: 'Too Many Requests', message })
     }
     return { succeeded: outcome.refund }
   }

@@ -54,7 +54,7 @@ export function readPasswordResetConfirmation(event: H3Event): Promise<{ token: 
 async function readJsonBody<T>(event: H3Event, schema: z.ZodType<T>): Promise<T> {
   const contentType = getRequestHeader(event, 'content-type') ?? ''
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw createError({ statusCode: 400, statusMessage: 'Bad Request', message: 'Expected a JSON body (Content-Type: application/json)' })
+    throw httpError({ statusCode: 400, statusMessage: 'Bad Request', message: 'Expected a JSON body (Content-Type: application/json)' })
   }
   return readValidatedBody(event, (body) => {
     const result = schema.safeParse(body)

@@ -5,7 +5,7 @@ export default defineEventHandler(async (event) => {
   const attempt = await countPasswordResetConfirm(event)
   const result = await resetPassword(event, token, newPassword)
   if (!result) {
-    throw createError({ statusCode: 400, statusMessage: 'Bad Request', message: 'This reset link is invalid, expired or already used', data: { reason: 'invalid-token' } })
+    throw httpError({ statusCode: 400, statusMessage: 'Bad Request', message: 'This reset link is invalid, expired or already used', data: { reason: 'invalid-token' } })
   }
   await attempt.succeeded()
   await emitAuthEvent(event, 'password-reset', { userId: result.user.id, sessionId: result.session.row.id })

@@ -11,7 +11,7 @@ export default defineEventHandler(async (event) => {
   const own = id === publicSessionId(session.id)
   if (!own) requireRecentAuthentication(event)
   const ended = await endUserSession(user.id, id, session.id)
-  if (!ended) throw createError({ statusCode: 404, statusMessage: 'Not Found', message: 'No such session' })
+  if (!ended) throw httpError({ statusCode: 404, statusMessage: 'Not Found', message: 'No such session' })
   if (own) {
     await emitAuthEvent(event, 'logout', { userId: user.id, sessionId: session.id })
     setSessionEndedHeaders(event)
