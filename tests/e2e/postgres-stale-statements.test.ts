@@ -18,17 +18,32 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+/**
+ * A server with `poolMax` connections on a database of its own, a client of the test's own on
+ * that database (to change its schema as a migration would), and the calls the tests make.
+ */
+async function serverWithPool(poolMax: number) {
+  const db = await createBackend() as TestBackend
+  cleanups.push(() => db.close())
+  const server = await startServer({ DATABASE_URL: db.databaseUrl, DATABASE_POOL_MAX: String(poolMax) })
+  cleanups.push(() => server.stop())
+  const admin = postgres(db.databaseUrl, { max: 2, onnotice: () => {} })
+  cleanups.push(() => admin.end({ timeout: 5 }))
+  return {
+    server,
+    admin,
+    reauthenticate: (cookie: string) => call(server.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie }),
+    changePassword: (cookie: string, currentPassword: string, newPassword: string) =>
+      call(server.url, '/api/auth/password', { body: { currentPassword, newPassword }, cookie }),
+  }
+}
+
+const cookieOf = (response: Response) => `auth_session=${sessionSetCookie(response)!.value}`
+
 describe.skipIf(skip)(`PostgreSQL statements made stale by a migration${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('a transaction whose kept statements a column type change made stale runs again: rotations answer 200, not 500', async () => {
-    const db = await createBackend() as TestBackend
-    cleanups.push(() => db.close())
     // One connection: the requests after the change meet the statements prepared before it.
-    const server = await startServer({ DATABASE_URL: db.databaseUrl, DATABASE_POOL_MAX: '1' })
-    cleanups.push(() => server.stop())
-    const reauthenticate = (cookie: string) => call(server.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
-    const changePassword = (cookie: string, currentPassword: string, newPassword: string) =>
-      call(server.url, '/api/auth/password', { body: { currentPassword, newPassword }, cookie })
-    const cookieOf = (response: Response) => `auth_session=${sessionSetCookie(response)!.value}`
+    const { server, admin, reauthenticate, changePassword } = await serverWithPool(1)
 
     const { cookie } = await signUpUser(server.url)
     // Prepared on the server's connection here: the rotation's DELETE … RETURNING id, and the
@@ -39,8 +54,6 @@ describe.skipIf(skip)(`PostgreSQL statements made stale by a migration${skip ? `
     expect(changed.status).toBe(200)
 
     // What another instance's migration might do: both statements' result type changes.
-    const admin = postgres(db.databaseUrl, { max: 1, onnotice: () => {} })
-    cleanups.push(() => admin.end({ timeout: 5 }))
     await admin`alter table session alter column id type varchar(64)`
 
     // Two stale statements in one transaction: it takes three runs.
@@ -54,14 +67,7 @@ describe.skipIf(skip)(`PostgreSQL statements made stale by a migration${skip ? `
   }, 60_000)
 
   it('with a pool of two, each connection\'s stale copy is dropped in turn: the rotation answers 200', async () => {
-    const db = await createBackend() as TestBackend
-    cleanups.push(() => db.close())
-    const server = await startServer({ DATABASE_URL: db.databaseUrl, DATABASE_POOL_MAX: '2' })
-    cleanups.push(() => server.stop())
-    const reauthenticate = (cookie: string) => call(server.url, '/api/auth/reauthenticate', { body: { password: PASSWORD }, cookie })
-    const cookieOf = (response: Response) => `auth_session=${sessionSetCookie(response)!.value}`
-    const admin = postgres(db.databaseUrl, { max: 2, onnotice: () => {} })
-    cleanups.push(() => admin.end({ timeout: 5 }))
+    const { server, admin, reauthenticate } = await serverWithPool(2)
 
     const users = [await signUpUser(server.url), await signUpUser(server.url)]
     // Both of the server's connections prepare the rotation's DELETE … RETURNING id: the table
