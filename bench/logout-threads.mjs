@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openSqliteSeeder } from './database.mjs'
 import { startLoadGenerator } from './load-client.mjs'
-import { microsPerTick, startServer, threadTicks } from './server.mjs'
+import { ioCounters, microsPerTick, startServer, threadTicks } from './server.mjs'
 import { AUTH_ENTRY, LOGOUT, endSessions, newSeed } from './suite.mjs'
 
 const env = process.env
@@ -63,8 +63,7 @@ function threadsOf(pid) {
   const threads = {}
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const task = `/proc/${pid}/task/${tid}`
-    const io = Object.fromEntries(readFileSync(`${task}/io`, 'utf8').trim().split('\n').map(line => line.split(': ')).map(([key, value]) => [key, Number(value)]))
-    threads[tid] = { name: readFileSync(`${task}/comm`, 'utf8').trim(), ...threadTicks(pid, tid), ...io }
+    threads[tid] = { name: readFileSync(`${task}/comm`, 'utf8').trim(), ...threadTicks(pid, tid), ...ioCounters(`${task}/io`) }
   }
   return threads
 }

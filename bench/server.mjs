@@ -69,6 +69,11 @@ export function microsPerTick() {
   return 1e6 / ticksPerSecond
 }
 
+/** The I/O counters of a `/proc/.../io` file (rchar, wchar, syscr, syscw, write_bytes, ...), as numbers (Linux). */
+export function ioCounters(path) {
+  return Object.fromEntries(readFileSync(path, 'utf8').trim().split('\n').map(line => line.split(': ')).map(([key, value]) => [key, Number(value)]))
+}
+
 /** A thread's CPU time so far, in clock ticks, from its `/proc/<pid>/task/<tid>/stat` (Linux). */
 export function threadTicks(pid, tid) {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')

@@ -6,11 +6,12 @@
 // `node bench/sqlite-logout.mjs`; BENCH_SIZES=1000,1000000, BENCH_LOGOUTS=20000,
 // BENCH_CLEANUP_DIR=/dev/shm (to tell disk from CPU), BENCH_VARIANTS=<names, comma-separated>.
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
+import { ioCounters } from './server.mjs'
 
 const SIZES = (process.env.BENCH_SIZES || '1000,1000000').split(',').map(Number)
 const DELETES = Number(process.env.BENCH_LOGOUTS || 20000)
@@ -53,7 +54,7 @@ const only = process.env.BENCH_VARIANTS?.split(',')
 
 const hexId = (seed, i) => createHash('sha256').update(`${seed}:${i}`).digest('hex')
 const binaryId = (seed, i) => createHash('sha256').update(`${seed}:${i}`).digest()
-const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map(l => l.split(': ')).map(([k, v]) => [k, Number(v)]))
+const io = () => ioCounters('/proc/self/io')
 
 function measure(size, { rowid, blob = false, userIndex = true, pragmas, group = 1 }) {
   const id = blob ? binaryId : hexId
