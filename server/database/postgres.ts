@@ -81,21 +81,17 @@ export async function openPostgres({ url, poolMax, connectTimeoutSeconds }: Post
  * transaction, by againIfStatementWentStale inside one.
  */
 function preparingStatements<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  const unsafe = (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+    sql.unsafe(query, parameters, { ...options, prepare: true })
+  const opening = (key: 'begin' | 'savepoint') => (...args: unknown[]) => {
+    const work = args.pop() as (inner: postgres.TransactionSql) => unknown
+    const open = Reflect.get(sql, key) as (...a: unknown[]) => unknown
+    return open.call(sql, ...args, (inner: postgres.TransactionSql) => work(preparingStatements(inner)))
+  }
+  // Made once per client, not at every query.
+  const overrides: Record<PropertyKey, unknown> = { unsafe, begin: opening('begin'), savepoint: opening('savepoint') }
   return new Proxy(sql, {
-    get(target, key) {
-      if (key === 'unsafe') {
-        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, parameters, { ...options, prepare: true })
-      }
-      if (key === 'begin' || key === 'savepoint') {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (inner: postgres.TransactionSql) => unknown
-          const open = Reflect.get(target, key) as (...a: unknown[]) => unknown
-          return open.call(target, ...args, (inner: postgres.TransactionSql) => work(preparingStatements(inner)))
-        }
-      }
-      return Reflect.get(target, key)
-    },
+    get: (target, key) => Object.hasOwn(overrides, key) ? overrides[key] : Reflect.get(target, key),
   })
 }
 
